@@ -36,7 +36,7 @@ export interface RuntimeDescriptor extends MetricDescriptor {
   readonly type: InstrumentType;
 }
 
-export function describe(
+export function defineMetric(
   name: string,
   type: InstrumentType,
   unit: string,
@@ -106,10 +106,19 @@ export class SumSeries {
     this.previousTime = createdAt;
   }
 
-  point(value: number, temporality: AggregationTemporality, window: CollectWindow): DataPoint<number> {
+  point(
+    value: number,
+    temporality: AggregationTemporality,
+    window: CollectWindow,
+  ): DataPoint<number> {
     const point: DataPoint<number> =
       temporality === AggregationTemporality.CUMULATIVE
-        ? { startTime: window.createdAt, endTime: window.endTime, attributes: this.attributes, value }
+        ? {
+            startTime: window.createdAt,
+            endTime: window.endTime,
+            attributes: this.attributes,
+            value,
+          }
         : {
             startTime: this.previousTime,
             endTime: window.endTime,

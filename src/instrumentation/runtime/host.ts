@@ -1,0 +1,90 @@
+/**
+ * Host metrics (system CPU, memory, network) through @opentelemetry/host-metrics.
+ *
+ * Only the `system.*` groups: the `process.*` groups are left out because the runtime source
+ * emits the process metrics itself. host-metrics' `process.cpu.utilization` keeps one module-wide
+ * previous sample for every reader and divides by all host cores, which is wrong both with two
+ * readers and inside a CPU-limited container.
+ */
+import {
+  diag,
+  type BatchObservableCallback,
+  type Meter,
+  type MeterProvider,
+  type Observable,
+} from '@opentelemetry/api';
+import { HostMetrics } from '@opentelemetry/host-metrics';
+
+/** host-metrics 0.38 group names (see its `_createMetrics`). */
+export const HOST_METRIC_GROUPS: readonly string[] = Object.freeze([
+  'system.cpu',
+  'system.memory',
+  'system.network',
+]);
+
+export interface HostMetricsHandle {
+  /** Stops reporting host metrics. Idempotent; never throws. */
+  shutdown(): void;
+}
+
+interface Registration {
+  readonly meter: Meter;
+  readonly callback: BatchObservableCallback;
+  readonly observables: Observable[];
+}
+
+/**
+ * Starts host metrics on `meterProvider`. Never throws: a failure is logged through the OTel
+ * diag logger and host metrics are then simply absent.
+ *
+ * HostMetrics has no stop of its own. It registers one batch observable callback on its meter,
+ * so the meter handed to it records that registration, and `shutdown()` removes it; the
+ * instruments then stay registered but report nothing.
+ */
+export function startHostMetrics(meterProvider: MeterProvider): HostMetricsHandle {
+  const registrations: Registration[] = [];
+  try {
+    const recording: MeterProvider = {
+      getMeter: (name, version, options) =>
+        recordingMeter(meterProvider.getMeter(name, version, options), registrations),
+    };
+    new HostMetrics({ meterProvider: recording, metricGroups: [...HOST_METRIC_GROUPS] }).start();
+  } catch (error) {
+    diag.warn('otel-health: host metrics not started', error);
+  }
+  return {
+    shutdown() {
+      for (const { meter, callback, observables } of registrations.splice(0)) {
+        try {
+          meter.removeBatchObservableCallback(callback, observables);
+        } catch (error) {
+          diag.debug('otel-health: removing a host metrics callback failed', error);
+        }
+      }
+    },
+  };
+}
+
+/** A Meter that delegates everything and remembers batch observable callbacks. */
+function recordingMeter(meter: Meter, registrations: Registration[]): Meter {
+  return {
+    createGauge: (name, options) => meter.createGauge(name, options),
+    createHistogram: (name, options) => meter.createHistogram(name, options),
+    createCounter: (name, options) => meter.createCounter(name, options),
+    createUpDownCounter: (name, options) => meter.createUpDownCounter(name, options),
+    createObservableGauge: (name, options) => meter.createObservableGauge(name, options),
+    createObservableCounter: (name, options) => meter.createObservableCounter(name, options),
+    createObservableUpDownCounter: (name, options) =>
+      meter.createObservableUpDownCounter(name, options),
+    addBatchObservableCallback(callback, observables) {
+      meter.addBatchObservableCallback(callback, observables);
+      registrations.push({
+        meter,
+        callback: callback as BatchObservableCallback,
+        observables: observables as Observable[],
+      });
+    },
+    removeBatchObservableCallback: (callback, observables) =>
+      meter.removeBatchObservableCallback(callback, observables),
+  };
+}
