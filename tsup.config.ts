@@ -6,6 +6,9 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     register: 'src/register.ts',
+    // Started with new Worker() by src/otlp/worker-host.ts, which looks for it next to the
+    // bundle it is part of (dist/otlp-worker.js for dist/index.js, .cjs for .cjs).
+    'otlp-worker': 'src/otlp/otlp-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
