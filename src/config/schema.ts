@@ -1,0 +1,418 @@
+/**
+ * MonitoringConfig: the seed's monitoring configuration in camelCase, validated by zod.
+ *
+ * Times are in seconds (fractions allowed). A rule's threshold is written as
+ * - a number: its ERROR level only (`errorThreshold: 0.2`);
+ * - `false`: the rule is off;
+ * - an object `{ warning?, error?, critical?, for?, recovery?, recoveryThreshold?, minRequests? }`.
+ *   Levels written replace the default levels as a whole (write every level you want); an
+ *   object with no level keeps the default levels and only changes the other options. Levels
+ *   must be ordered warning ≤ error ≤ critical.
+ *
+ * Rule options: `for` (seconds the value must stay at a level before it fires or escalates;
+ * default 0: the first check over the threshold fires), `recovery` (a ratio in (0, 1], default
+ * 0.8: a firing level holds until the value falls below recovery × that level's threshold),
+ * `recoveryThreshold` (an absolute value below which the alert resolves, instead of recovery ×
+ * the lowest level), `minRequests` (error_rate and response_time only: a window with fewer
+ * requests or operations is not judged; default 5).
+ */
+import { z } from 'zod';
+import { MonitoringLevel } from '../evaluator/types.js';
+
+export type LevelName = 'warning' | 'error' | 'critical';
+export const LEVEL_NAMES: readonly LevelName[] = ['warning', 'error', 'critical'];
+
+/** Thresholds per level, in the rule's unit; an absent level is not used. */
+export interface LevelThresholds {
+  warning?: number;
+  error?: number;
+  critical?: number;
+}
+
+/** One rule's settings after parsing. */
+export interface RuleConfig extends LevelThresholds {
+  /** Seconds the value must stay at a level before it fires or escalates. */
+  for: number;
+  /** A firing level holds until the value falls below recovery × its threshold. (0, 1]. */
+  recovery: number;
+  /** When set: the alert resolves only below this value (instead of recovery × lowest level). */
+  recoveryThreshold?: number;
+  /** error_rate and response_time: windows with fewer requests or operations are not judged. */
+  minRequests?: number;
+}
+
+/** A rule's threshold as written by a user. */
+export type ThresholdInput =
+  | number
+  | false
+  | (LevelThresholds & {
+      /** false turns the rule off (same as writing `false`). */
+      enabled?: boolean;
+      for?: number;
+      recovery?: number;
+      recoveryThreshold?: number;
+      minRequests?: number;
+    });
+
+export interface ResourceThresholds {
+  /** CPU utilisation 0..1 of the CPUs available to the process (cgroup quota aware). */
+  cpu: RuleConfig | false;
+  /** Memory utilisation 0..1: max(rss / cgroup limit, V8 heap used / heap limit). */
+  memory: RuleConfig | false;
+  /** Open HTTP server connections. */
+  connections: RuleConfig | false;
+  /** Event-loop delay p99, seconds. */
+  eventLoopDelay: RuleConfig | false;
+}
+
+export interface AlertsConfig {
+  /** Seconds before the same alert (fingerprint) is notified again. */
+  cooldown: number;
+  /** Further alert settings (routes, sinks) belong to the alert pipeline, which validates them. */
+  [key: string]: unknown;
+}
+
+/** What `http` passes to the HTTP instrumentation (see HttpInstrumentationOptions). */
+export interface HttpConfig {
+  /** Exact request paths never measured (query string ignored), e.g. `/health/live`. */
+  ignorePaths: string[];
+  /** Listening ports never measured. */
+  ignorePorts: number[];
+  /** Servers never measured. */
+  ignoreServers?: object[];
+  /** Return true to leave a request out. */
+  ignoreRequest?: (request: never) => boolean;
+}
+
+/**
+ * A custom health check. Resolve (or return) anything but `false` for healthy; return `false`,
+ * throw or reject for unhealthy. The signal aborts at the check's timeout.
+ */
+export type HealthCheckFunction = (signal: AbortSignal) => unknown;
+
+export interface HealthCheckConfig {
+  name: string;
+  check: HealthCheckFunction;
+  /** Seconds before the check counts as failed. Default min(5, checkInterval). */
+  timeout: number;
+  /** The level of the `check:<name>` alert while the check fails. Default ERROR. */
+  level: MonitoringLevel.WARNING | MonitoringLevel.ERROR | MonitoringLevel.CRITICAL;
+  /** Seconds the check must keep failing before its alert fires. Default 0. */
+  for: number;
+}
+
+export type HealthCheckInput =
+  | HealthCheckFunction
+  | {
+      check: HealthCheckFunction;
+      timeout?: number;
+      level?: 'warning' | 'error' | 'critical' | MonitoringLevel;
+      for?: number;
+    };
+
+/** The parsed configuration: every default applied. */
+export interface MonitoringConfig {
+  /** `service.name`. */
+  serviceName: string;
+  /** Seconds between checks. */
+  checkInterval: number;
+  /** Seconds of history kept. */
+  metricsRetention: number;
+  /** Rule `error_rate`: failed / all requests and operations, 0..1. */
+  errorThreshold: RuleConfig | false;
+  /** Rule `response_time`: p95 response time, seconds. */
+  responseTimeThreshold: RuleConfig | false;
+  resourceThresholds: ResourceThresholds;
+  alerts: AlertsConfig;
+  /** Custom health checks, in the order given. */
+  checks: HealthCheckConfig[];
+  http: HttpConfig;
+}
+
+/** The configuration as a user writes it: everything optional. */
+export interface MonitoringConfigInput {
+  serviceName?: string;
+  checkInterval?: number;
+  metricsRetention?: number;
+  errorThreshold?: ThresholdInput;
+  responseTimeThreshold?: ThresholdInput;
+  resourceThresholds?: {
+    cpu?: ThresholdInput;
+    memory?: ThresholdInput;
+    connections?: ThresholdInput;
+    eventLoopDelay?: ThresholdInput;
+  };
+  alerts?: { cooldown?: number; [key: string]: unknown };
+  /** By name (`{ db: () => ping() }`), or a list of `{ name, check, … }`. */
+  checks?: Record<string, HealthCheckInput> | Array<HealthCheckInput & { name: string }>;
+  http?: Partial<HttpConfig>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defaults (DESIGN section 3; the seed's numbers are the ERROR levels of error rate and latency).
+
+export const DEFAULT_SERVICE_NAME = 'unknown_service:node';
+export const DEFAULT_CHECK_INTERVAL = 15;
+export const DEFAULT_METRICS_RETENTION = 86_400;
+export const DEFAULT_ALERT_COOLDOWN = 300;
+export const DEFAULT_FOR = 0;
+export const DEFAULT_RECOVERY = 0.8;
+export const DEFAULT_MIN_REQUESTS = 5;
+/** Longest default check timeout, seconds (shorter when the check interval is shorter). */
+export const DEFAULT_CHECK_TIMEOUT = 5;
+
+export const DEFAULT_LEVELS = {
+  /** Error rate 0..1: WARNING 5 %, ERROR 10 % (the seed's error_threshold), CRITICAL 25 %. */
+  errorRate: { warning: 0.05, error: 0.1, critical: 0.25 },
+  /** p95 response time, s: WARNING 0.5, ERROR 1.0 (the seed's response_time_threshold), CRITICAL 2.5. */
+  responseTime: { warning: 0.5, error: 1, critical: 2.5 },
+  /** CPU utilisation 0..1 of available CPUs. */
+  cpu: { warning: 0.7, error: 0.85, critical: 0.95 },
+  /** Memory utilisation 0..1 (see ResourceThresholds.memory). */
+  memory: { warning: 0.8, error: 0.9, critical: 0.95 },
+  /** Open connections. */
+  connections: { warning: 800, error: 1000 },
+  /** Event-loop delay p99, s. */
+  eventLoopDelay: { warning: 0.1, error: 0.5, critical: 1 },
+} as const satisfies Record<string, LevelThresholds>;
+
+// ---------------------------------------------------------------------------------------------
+// Schema pieces.
+
+const num = (what = 'a number') => z.number({ error: `must be ${what}` });
+const seconds = () => num('a number of seconds').positive('must be > 0 seconds');
+const nonNegativeSeconds = () => num('a number of seconds').min(0, 'must be ≥ 0 seconds');
+
+type Kind = 'ratio' | 'seconds' | 'count';
+
+function levelSchema(kind: Kind) {
+  switch (kind) {
+    case 'ratio':
+      return num('a fraction from 0 to 1 (0.1 = 10%)')
+        .min(0, 'must be a fraction from 0 to 1 (0.1 = 10%)')
+        .max(1, 'must be a fraction from 0 to 1 (0.1 = 10%)');
+    case 'seconds':
+      return seconds();
+    case 'count':
+      return num().min(0, 'must be ≥ 0');
+  }
+}
+
+const THRESHOLD_SHAPE_MESSAGE =
+  'must be a number (its ERROR level), false (rule off), or an object { warning, error, critical, for, recovery }';
+
+function fmt(v: number): string {
+  return String(v);
+}
+
+/** A rule threshold: number | false | object, normalised to RuleConfig | false. */
+function thresholdSchema(kind: Kind, defaults: LevelThresholds, requestGated: boolean) {
+  const level = levelSchema(kind);
+  const shape = {
+    enabled: z.boolean({ error: 'must be true or false' }).optional(),
+    warning: level.optional(),
+    error: level.optional(),
+    critical: level.optional(),
+    for: nonNegativeSeconds().optional(),
+    recovery: num('a ratio in (0, 1]')
+      .gt(0, 'must be a ratio in (0, 1], e.g. 0.8')
+      .max(1, 'must be a ratio in (0, 1], e.g. 0.8')
+      .optional(),
+    recoveryThreshold: num().min(0, 'must be ≥ 0').optional(),
+    ...(requestGated
+      ? { minRequests: num('a whole number').int('must be a whole number').min(0, 'must be ≥ 0').optional() }
+      : {}),
+  };
+  const object = z.strictObject(shape, {
+    error: (issue) => (issue.code === 'invalid_type' ? THRESHOLD_SHAPE_MESSAGE : undefined),
+  });
+  return z
+    .preprocess((v) => (typeof v === 'number' ? { error: v } : v === false ? { enabled: false } : v), object)
+    .transform((t, ctx): RuleConfig | false => {
+      if (t.enabled === false) return false;
+      const written = t.warning !== undefined || t.error !== undefined || t.critical !== undefined;
+      const levels: LevelThresholds = written
+        ? { warning: t.warning, error: t.error, critical: t.critical }
+        : { ...defaults };
+      const present = LEVEL_NAMES.filter((l) => levels[l] !== undefined);
+      for (let i = 1; i < present.length; i++) {
+        const lower = present[i - 1]!;
+        const higher = present[i]!;
+        if (levels[lower]! > levels[higher]!) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `levels must be ordered warning ≤ error ≤ critical (got ${lower} ${fmt(levels[lower]!)} > ${higher} ${fmt(levels[higher]!)})`,
+            input: t,
+          });
+          return z.NEVER;
+        }
+      }
+      const lowest = present.length > 0 ? levels[present[0]!]! : undefined;
+      if (t.recoveryThreshold !== undefined && lowest !== undefined && t.recoveryThreshold > lowest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['recoveryThreshold'],
+          message: `must be ≤ the lowest level's threshold (${present[0]} ${fmt(lowest)}), or the alert would flap`,
+          input: t.recoveryThreshold,
+        });
+        return z.NEVER;
+      }
+      const rule: RuleConfig = { for: t.for ?? DEFAULT_FOR, recovery: t.recovery ?? DEFAULT_RECOVERY };
+      for (const l of present) rule[l] = levels[l];
+      if (t.recoveryThreshold !== undefined) rule.recoveryThreshold = t.recoveryThreshold;
+      if (requestGated) rule.minRequests = (t as { minRequests?: number }).minRequests ?? DEFAULT_MIN_REQUESTS;
+      return rule;
+    })
+    .prefault({});
+}
+
+const functionSchema = <F>(message = 'must be a function') =>
+  z.custom<F>((v) => typeof v === 'function', { error: message });
+
+const checkLevel = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toUpperCase() : v),
+  z.enum([MonitoringLevel.WARNING, MonitoringLevel.ERROR, MonitoringLevel.CRITICAL], {
+    error: "must be 'warning', 'error' or 'critical'",
+  }),
+);
+
+const checkObject = z.strictObject(
+  {
+    check: functionSchema<HealthCheckFunction>('must be a function (the check)'),
+    timeout: seconds().optional(),
+    level: checkLevel.optional(),
+    for: nonNegativeSeconds().optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a function or { check, timeout?, level?, for? }' : undefined) },
+);
+
+const checkEntry = z.preprocess((v) => (typeof v === 'function' ? { check: v } : v), checkObject);
+
+/** Checks by name; a list of `{ name, … }` is turned into the same record first. */
+const checksSchema = z
+  .preprocess(
+    (v, ctx) => {
+      if (!Array.isArray(v)) return v;
+      const byName: Record<string, unknown> = {};
+      v.forEach((entry: unknown, i) => {
+        if (typeof entry !== 'object' || entry === null || typeof (entry as { name?: unknown }).name !== 'string') {
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'each check needs a name (a string)', input: entry });
+          return;
+        }
+        const { name, ...rest } = entry as { name: string };
+        if (name in byName) {
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate check name "${name}"`, input: name });
+          return;
+        }
+        byName[name] = rest;
+      });
+      return byName;
+    },
+    z.record(
+      z.string().trim().min(1, 'a check name must not be empty').max(100, 'a check name must be at most 100 characters'),
+      checkEntry,
+      { error: 'must be an object of named checks ({ db: () => ping() }) or a list of { name, check }' },
+    ),
+  )
+  .optional();
+
+const httpSchema = z
+  .strictObject(
+    {
+      ignorePaths: z.array(z.string({ error: 'must be a path (a string)' }), { error: 'must be a list of paths' }).default(() => []),
+      ignorePorts: z
+        .array(num('a port number').int('must be a port number').min(0, 'must be a port (0–65535)').max(65535, 'must be a port (0–65535)'), {
+          error: 'must be a list of port numbers',
+        })
+        .default(() => []),
+      ignoreServers: z
+        .array(z.custom<object>((v) => typeof v === 'object' && v !== null, { error: 'must be a server object' }), {
+          error: 'must be a list of servers',
+        })
+        .optional(),
+      ignoreRequest: functionSchema<(request: never) => boolean>().optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object { ignorePaths, ignorePorts, … }' : undefined) },
+  )
+  .prefault({});
+
+const alertsSchema = z
+  .looseObject(
+    { cooldown: nonNegativeSeconds().default(DEFAULT_ALERT_COOLDOWN) },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object { cooldown, … }' : undefined) },
+  )
+  .prefault({});
+
+const resourceSchema = z
+  .strictObject(
+    {
+      cpu: thresholdSchema('ratio', DEFAULT_LEVELS.cpu, false),
+      memory: thresholdSchema('ratio', DEFAULT_LEVELS.memory, false),
+      connections: thresholdSchema('count', DEFAULT_LEVELS.connections, false),
+      eventLoopDelay: thresholdSchema('seconds', DEFAULT_LEVELS.eventLoopDelay, false),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type' ? 'must be an object { cpu, memory, connections, eventLoopDelay }' : undefined,
+    },
+  )
+  .prefault({});
+
+/**
+ * Keys of the monitor's options that are not configuration (runtime objects handed to the
+ * HealthMonitor): accepted by parseConfig so the whole options object can be passed, and left
+ * out of its result.
+ */
+export const RUNTIME_OPTION_KEYS = ['reader', 'loggerProvider'] as const;
+
+export const monitoringConfigSchema = z
+  .strictObject(
+    {
+      serviceName: z
+        .string({ error: 'must be a string' })
+        .trim()
+        .min(1, 'must not be empty')
+        .default(DEFAULT_SERVICE_NAME),
+      checkInterval: seconds().max(86_400, 'must be at most 86400 seconds (a day)').default(DEFAULT_CHECK_INTERVAL),
+      metricsRetention: seconds().default(DEFAULT_METRICS_RETENTION),
+      errorThreshold: thresholdSchema('ratio', DEFAULT_LEVELS.errorRate, true),
+      responseTimeThreshold: thresholdSchema('seconds', DEFAULT_LEVELS.responseTime, true),
+      resourceThresholds: resourceSchema,
+      alerts: alertsSchema,
+      checks: checksSchema,
+      http: httpSchema,
+      reader: z.unknown().optional(),
+      loggerProvider: z.unknown().optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'the options must be an object' : undefined) },
+  )
+  .superRefine((c, ctx) => {
+    if (c.metricsRetention < c.checkInterval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metricsRetention'],
+        message: `must be ≥ checkInterval (${c.checkInterval} s), or no history is kept (got ${c.metricsRetention})`,
+        input: c.metricsRetention,
+      });
+    }
+  })
+  .transform((c): MonitoringConfig => {
+    const timeout = Math.min(DEFAULT_CHECK_TIMEOUT, c.checkInterval);
+    return {
+      serviceName: c.serviceName,
+      checkInterval: c.checkInterval,
+      metricsRetention: c.metricsRetention,
+      errorThreshold: c.errorThreshold,
+      responseTimeThreshold: c.responseTimeThreshold,
+      resourceThresholds: c.resourceThresholds,
+      alerts: c.alerts as AlertsConfig,
+      checks: Object.entries(c.checks ?? {}).map(([name, entry]) => ({
+        name: name.trim(),
+        check: entry.check,
+        timeout: entry.timeout ?? timeout,
+        level: entry.level ?? MonitoringLevel.ERROR,
+        for: entry.for ?? DEFAULT_FOR,
+      })),
+      http: c.http,
+    };
+  });

@@ -1,0 +1,492 @@
+/**
+ * Alert rules and their evaluation. Pure apart from the RuleEngine's explicit state: time comes
+ * in as `now` (epoch ms), so tests drive it with a fake clock.
+ *
+ * Per rule and service, each level (WARNING < ERROR < CRITICAL) with a threshold is watched:
+ * - a level is *reached* while the value is ≥ its threshold; it is *due* once reached for the
+ *   rule's `for` seconds, counted from the start of the first window that reached it (so with
+ *   `for: 0` the first such check fires, and with `for: 30` at 15 s checks the second does);
+ * - a rule with no firing alert fires at its highest due level (`firing`);
+ * - a firing alert rises to a higher due level (`escalated`);
+ * - a firing alert holds its level L while the value is ≥ L's recovery bound (recovery × its
+ *   threshold, default 0.8 ×; for the lowest level, `recoveryThreshold` when set), and else
+ *   drops to the highest lower level whose recovery bound the value still meets (no transition
+ *   of its own: the alert's level changes in place), or resolves when none (`resolved`);
+ * - a value that cannot be judged this window (no CPU sample, fewer requests than
+ *   `minRequests`, a check that did not run) changes nothing, except that it restarts the
+ *   `for` count, and a firing alert judged on no data for `staleAfter` seconds resolves.
+ *
+ * A service's level is its highest firing level (INFO when none); its status follows: healthy
+ * (INFO), degraded (WARNING), unhealthy (ERROR, CRITICAL); `unknown` when the window held no
+ * data at all (see `hasData`), whatever fires.
+ */
+import { createHash } from 'node:crypto';
+import type { HealthCheckConfig, LevelThresholds, MonitoringConfig, RuleConfig } from '../config/schema.js';
+import {
+  MonitoringLevel,
+  type Alert,
+  type AlertTransition,
+  type CheckResult,
+  type DerivedHealthMetrics,
+  type HealthMetrics,
+  type HealthStatus,
+  type RuleName,
+} from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Levels and status.
+
+const RANK: Readonly<Record<MonitoringLevel, number>> = {
+  [MonitoringLevel.INFO]: 0,
+  [MonitoringLevel.WARNING]: 1,
+  [MonitoringLevel.ERROR]: 2,
+  [MonitoringLevel.CRITICAL]: 3,
+};
+
+/** 0 (INFO) … 3 (CRITICAL). */
+export function levelRank(level: MonitoringLevel): number {
+  return RANK[level];
+}
+
+/** The alerting levels, lowest first, with their threshold keys. */
+const ALERT_LEVELS = [
+  [MonitoringLevel.WARNING, 'warning'],
+  [MonitoringLevel.ERROR, 'error'],
+  [MonitoringLevel.CRITICAL, 'critical'],
+] as const;
+
+/** The highest level among alerts; INFO for none. */
+export function highestLevel(alerts: readonly Pick<Alert, 'level'>[]): MonitoringLevel {
+  let level = MonitoringLevel.INFO;
+  for (const a of alerts) if (RANK[a.level] > RANK[level]) level = a.level;
+  return level;
+}
+
+/**
+ * Whether a window held any data: a request or operation, a CPU, memory or event-loop sample,
+ * an open connection, or a custom check's result. Without any, the status is `unknown`.
+ */
+export function hasData(m: DerivedHealthMetrics): boolean {
+  return (
+    m.requestCount > 0 ||
+    m.cpu !== undefined ||
+    m.memory !== undefined ||
+    m.eventLoopDelay !== undefined ||
+    m.connections > 0 ||
+    m.checks.length > 0
+  );
+}
+
+export function statusOf(level: MonitoringLevel, withData: boolean): HealthStatus {
+  if (!withData) return 'unknown';
+  switch (level) {
+    case MonitoringLevel.INFO:
+      return 'healthy';
+    case MonitoringLevel.WARNING:
+      return 'degraded';
+    default:
+      return 'unhealthy';
+  }
+}
+
+/** Stable id of a service's alert of one rule, whatever its level: 16 hex digits. */
+export function alertFingerprint(serviceId: string, rule: string): string {
+  return createHash('sha256').update(serviceId).update('\u0000').update(rule).digest('hex').slice(0, 16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting.
+
+function trim(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+export function formatPercent(ratio: number): string {
+  const p = ratio * 100;
+  return `${trim(p.toFixed(Math.abs(p) < 1 ? 2 : 1))}%`;
+}
+
+export function formatSeconds(s: number): string {
+  if (s >= 1) return `${trim(s.toFixed(2))}s`;
+  const ms = s * 1000;
+  return `${trim(ms.toFixed(ms < 10 ? 1 : 0))}ms`;
+}
+
+/** A duration in seconds: `0.4s`, `30s`, `2m`, `2m30s`, `1h5m`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 10 && !Number.isInteger(Math.round(s * 10) / 10)) return `${trim(s.toFixed(1))}s`;
+  const total = Math.round(s);
+  if (total < 60) return `${total}s`;
+  if (total < 3600) {
+    const m = Math.floor(total / 60);
+    const rest = total % 60;
+    return rest === 0 ? `${m}m` : `${m}m${rest}s`;
+  }
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  return m === 0 ? `${h}h` : `${h}h${m}m`;
+}
+
+function formatCount(n: number): string {
+  return String(Math.round(n));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules.
+
+/** What a message is about. */
+export interface MessageContext {
+  serviceId: string;
+  value: number;
+  /** The threshold of the level concerned (firing/escalated) or the recovery bound (resolved). */
+  threshold: number;
+  /** Seconds: how long the level was reached (firing), or how long the alert fired (resolved). */
+  seconds: number;
+  /** Resolved because no value could be judged for this many seconds. */
+  staleSeconds?: number;
+  metrics: DerivedHealthMetrics;
+}
+
+export interface RuleDefinition extends LevelThresholds {
+  name: RuleName;
+  /** Seconds a level must be reached before it fires or escalates. */
+  for: number;
+  /** A firing level holds while value ≥ recovery × its threshold. */
+  recovery: number;
+  /** For the lowest level: resolve only below this value (instead of recovery × threshold). */
+  recoveryThreshold?: number;
+  /** The rule's value in this window; undefined when it cannot be judged. */
+  value(metrics: DerivedHealthMetrics): number | undefined;
+  firingMessage(ctx: MessageContext): string;
+  resolvedMessage(ctx: MessageContext): string;
+}
+
+function thresholdRule(
+  name: RuleName,
+  label: string,
+  format: (v: number) => string,
+  config: RuleConfig,
+  value: (m: DerivedHealthMetrics) => number | undefined,
+): RuleDefinition {
+  const rule: RuleDefinition = {
+    name,
+    for: config.for,
+    recovery: config.recovery,
+    value,
+    firingMessage: (c) => `${c.serviceId}: ${label} ${format(c.value)} ≥ ${format(c.threshold)} for ${formatDuration(c.seconds)}`,
+    resolvedMessage: (c) =>
+      c.staleSeconds !== undefined
+        ? `${c.serviceId}: ${label}: no data for ${formatDuration(c.staleSeconds)}, resolved after ${formatDuration(c.seconds)}`
+        : `${c.serviceId}: ${label} ${format(c.value)} < ${format(c.threshold)}, resolved after ${formatDuration(c.seconds)}`,
+  };
+  if (config.warning !== undefined) rule.warning = config.warning;
+  if (config.error !== undefined) rule.error = config.error;
+  if (config.critical !== undefined) rule.critical = config.critical;
+  if (config.recoveryThreshold !== undefined) rule.recoveryThreshold = config.recoveryThreshold;
+  return rule;
+}
+
+/** `check:<name>`: 1 while the check fails, 0 when it passes, undefined when it did not run. */
+export function checkRule(
+  name: string,
+  options: Partial<Pick<HealthCheckConfig, 'level' | 'for'>> = {},
+): RuleDefinition {
+  const level = options.level ?? MonitoringLevel.ERROR;
+  const key = ALERT_LEVELS.find(([l]) => l === level)?.[1] ?? 'error';
+  const result = (m: DerivedHealthMetrics): CheckResult | undefined => m.checks.find((c) => c.name === name);
+  return {
+    name: `check:${name}`,
+    [key]: 1,
+    for: options.for ?? 0,
+    recovery: 0.8,
+    value: (m) => {
+      const r = result(m);
+      return r === undefined ? undefined : r.ok ? 0 : 1;
+    },
+    firingMessage: (c) => {
+      const error = result(c.metrics)?.error;
+      return `${c.serviceId}: check "${name}" failing for ${formatDuration(c.seconds)}${error ? `: ${error}` : ''}`;
+    },
+    resolvedMessage: (c) =>
+      c.staleSeconds !== undefined
+        ? `${c.serviceId}: check "${name}" not run for ${formatDuration(c.staleSeconds)}, resolved after ${formatDuration(c.seconds)}`
+        : `${c.serviceId}: check "${name}" passing again, resolved after ${formatDuration(c.seconds)}`,
+  };
+}
+
+/** The rules a configuration asks for, in a fixed order; a rule set to `false` is left out. */
+export function buildRules(
+  config: Pick<MonitoringConfig, 'errorThreshold' | 'responseTimeThreshold' | 'resourceThresholds' | 'checks'>,
+): RuleDefinition[] {
+  const rules: RuleDefinition[] = [];
+  const gate = (c: RuleConfig, m: DerivedHealthMetrics): boolean => m.requestCount > 0 && m.requestCount >= (c.minRequests ?? 0);
+  const e = config.errorThreshold;
+  if (e) rules.push(thresholdRule('error_rate', 'error rate', formatPercent, e, (m) => (gate(e, m) ? m.errorRate : undefined)));
+  const r = config.responseTimeThreshold;
+  if (r) {
+    rules.push(
+      thresholdRule('response_time', 'p95 response time', formatSeconds, r, (m) => (gate(r, m) ? m.responseTime.p95 : undefined)),
+    );
+  }
+  const { cpu, memory, connections, eventLoopDelay } = config.resourceThresholds;
+  if (cpu) rules.push(thresholdRule('cpu', 'CPU', formatPercent, cpu, (m) => m.cpu));
+  if (memory) rules.push(thresholdRule('memory', 'memory', formatPercent, memory, (m) => m.memory?.utilization));
+  if (connections) rules.push(thresholdRule('connections', 'open connections', formatCount, connections, (m) => m.connections));
+  if (eventLoopDelay) {
+    rules.push(
+      thresholdRule('event_loop_delay', 'event-loop delay p99', formatSeconds, eventLoopDelay, (m) => m.eventLoopDelay?.p99),
+    );
+  }
+  for (const check of config.checks) rules.push(checkRule(check.name, check));
+  return rules;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine.
+
+export interface RuleEngineOptions {
+  rules: RuleDefinition[];
+  /**
+   * Seconds without a value to judge after which a firing alert resolves (traffic stopped, a
+   * check no longer runs). Default 60.
+   */
+  staleAfter?: number;
+}
+
+interface RuleState {
+  /** Per level: start (ms) of the run of windows in which the value reached it. */
+  readonly since: Map<MonitoringLevel, number>;
+  /** When a value was last judged, ms. */
+  lastJudged?: number;
+  lastValue?: number;
+  /** The firing alert, if any. */
+  alert?: Alert;
+}
+
+/**
+ * Evaluates rules check after check, per service, and keeps the state that needs: per level
+ * since when it is reached, and the firing alert. Construct from a parsed MonitoringConfig
+ * (staleAfter = 4 × checkInterval) or from explicit rules.
+ */
+export class RuleEngine {
+  private readonly rules: RuleDefinition[];
+  private readonly staleAfterMs: number;
+  private readonly states = new Map<string, RuleState>();
+  /** Rules made on the fly for check results no configuration named (ERROR level). */
+  private readonly adHocChecks = new Map<string, RuleDefinition>();
+
+  constructor(source: MonitoringConfig | RuleEngineOptions) {
+    if ('rules' in source) {
+      this.rules = [...source.rules];
+      this.staleAfterMs = (source.staleAfter ?? 60) * 1000;
+    } else {
+      this.rules = buildRules(source);
+      this.staleAfterMs = 4 * source.checkInterval * 1000;
+    }
+  }
+
+  /** The rules evaluated for a window (configured ones, then any unconfigured check's). */
+  private rulesFor(metrics: DerivedHealthMetrics): RuleDefinition[] {
+    const extra: RuleDefinition[] = [];
+    for (const c of metrics.checks) {
+      const name: RuleName = `check:${c.name}`;
+      if (this.rules.some((r) => r.name === name)) continue;
+      let rule = this.adHocChecks.get(c.name);
+      if (rule === undefined) {
+        rule = checkRule(c.name);
+        this.adHocChecks.set(c.name, rule);
+      }
+      extra.push(rule);
+    }
+    // Ad-hoc check rules seen before but absent now still need judging (for staleness).
+    for (const [name, rule] of this.adHocChecks) {
+      if (!metrics.checks.some((c) => c.name === name)) extra.push(rule);
+    }
+    return extra.length === 0 ? this.rules : [...this.rules, ...extra];
+  }
+
+  /** Judge one window of one service; the alerts that fired, escalated or resolved. */
+  evaluate(metrics: DerivedHealthMetrics, now: number): AlertTransition[] {
+    const transitions: AlertTransition[] = [];
+    for (const rule of this.rulesFor(metrics)) {
+      const key = `${metrics.serviceId}\u0000${rule.name}`;
+      let state = this.states.get(key);
+      if (state === undefined) {
+        state = { since: new Map() };
+        this.states.set(key, state);
+      }
+      const t = this.judge(rule, state, metrics, now);
+      if (t !== undefined) transitions.push(t);
+      if (state.alert === undefined && state.since.size === 0 && state.lastJudged === undefined) this.states.delete(key);
+    }
+    return transitions;
+  }
+
+  private judge(rule: RuleDefinition, state: RuleState, metrics: DerivedHealthMetrics, now: number): AlertTransition | undefined {
+    const raw = rule.value(metrics);
+    const value = raw !== undefined && Number.isFinite(raw) ? raw : undefined;
+    if (value === undefined) {
+      state.since.clear();
+      const alert = state.alert;
+      if (alert !== undefined && state.lastJudged !== undefined && now - state.lastJudged >= this.staleAfterMs) {
+        const lastValue = state.lastValue ?? alert.value;
+        return this.resolve(rule, state, metrics, now, lastValue, alert.threshold, (now - state.lastJudged) / 1000);
+      }
+      return undefined;
+    }
+    state.lastJudged = now;
+    state.lastValue = value;
+
+    const windowStart = now - Math.max(0, metrics.windowSeconds) * 1000;
+    const forMs = rule.for * 1000;
+    let due: MonitoringLevel | undefined;
+    for (const [level, key] of ALERT_LEVELS) {
+      const threshold = rule[key];
+      if (threshold === undefined) continue;
+      if (value >= threshold) {
+        if (!state.since.has(level)) state.since.set(level, windowStart);
+        if (now - state.since.get(level)! >= forMs - 1e-6) due = level;
+      } else {
+        state.since.delete(level);
+      }
+    }
+
+    const alert = state.alert;
+    if (alert === undefined) {
+      if (due === undefined) return undefined;
+      const threshold = thresholdOf(rule, due);
+      const fired: Alert = {
+        rule: rule.name,
+        level: due,
+        state: 'firing',
+        value,
+        threshold,
+        serviceId: metrics.serviceId,
+        fingerprint: alertFingerprint(metrics.serviceId, rule.name),
+        startsAt: now,
+        message: rule.firingMessage({
+          serviceId: metrics.serviceId,
+          value,
+          threshold,
+          seconds: (now - state.since.get(due)!) / 1000,
+          metrics,
+        }),
+      };
+      state.alert = fired;
+      return { kind: 'firing', alert: fired, at: now };
+    }
+
+    // Hold the firing level (or the highest lower one) while the value meets its recovery bound.
+    let held: MonitoringLevel | undefined;
+    for (const [level, key] of ALERT_LEVELS) {
+      if (RANK[level] > RANK[alert.level]) break;
+      const threshold = rule[key];
+      if (threshold === undefined) continue;
+      if (value >= recoveryBound(rule, level)) held = level;
+    }
+    const next = due !== undefined && (held === undefined || RANK[due] > RANK[held]) ? due : held;
+    if (next === undefined) {
+      return this.resolve(rule, state, metrics, now, value, lowestBound(rule, alert.level));
+    }
+    if (RANK[next] > RANK[alert.level]) {
+      const threshold = thresholdOf(rule, next);
+      const escalated: Alert = {
+        ...alert,
+        level: next,
+        value,
+        threshold,
+        message: rule.firingMessage({
+          serviceId: metrics.serviceId,
+          value,
+          threshold,
+          seconds: (now - (state.since.get(next) ?? now)) / 1000,
+          metrics,
+        }),
+      };
+      state.alert = escalated;
+      return { kind: 'escalated', alert: escalated, at: now, previousLevel: alert.level };
+    }
+    state.alert =
+      next === alert.level ? { ...alert, value } : { ...alert, level: next, value, threshold: thresholdOf(rule, next) };
+    return undefined;
+  }
+
+  private resolve(
+    rule: RuleDefinition,
+    state: RuleState,
+    metrics: DerivedHealthMetrics,
+    now: number,
+    value: number,
+    bound: number,
+    staleSeconds?: number,
+  ): AlertTransition {
+    const alert = state.alert!;
+    const ctx: MessageContext = {
+      serviceId: alert.serviceId,
+      value,
+      threshold: bound,
+      seconds: (now - alert.startsAt) / 1000,
+      metrics,
+    };
+    if (staleSeconds !== undefined) ctx.staleSeconds = staleSeconds;
+    const resolved: Alert = { ...alert, state: 'resolved', value, endsAt: now, message: rule.resolvedMessage(ctx) };
+    state.alert = undefined;
+    state.since.clear();
+    return { kind: 'resolved', alert: resolved, at: now };
+  }
+
+  /** Alerts firing now, for one service or all. */
+  firing(serviceId?: string): Alert[] {
+    const out: Alert[] = [];
+    for (const state of this.states.values()) {
+      if (state.alert !== undefined && (serviceId === undefined || state.alert.serviceId === serviceId)) out.push(state.alert);
+    }
+    return out;
+  }
+
+  /** Judge a window and complete its HealthMetrics with status, level and the firing alerts. */
+  assess(metrics: DerivedHealthMetrics, now: number): { metrics: HealthMetrics; transitions: AlertTransition[] } {
+    const transitions = this.evaluate(metrics, now);
+    const alerts = this.firing(metrics.serviceId);
+    const level = highestLevel(alerts);
+    return {
+      metrics: { ...metrics, status: statusOf(level, hasData(metrics)), level, alerts },
+      transitions,
+    };
+  }
+
+  /** Forget a service's state (or everyone's): its firing alerts vanish without transitions. */
+  reset(serviceId?: string): void {
+    if (serviceId === undefined) {
+      this.states.clear();
+      return;
+    }
+    for (const key of [...this.states.keys()]) if (key.startsWith(`${serviceId}\u0000`)) this.states.delete(key);
+  }
+}
+
+function thresholdOf(rule: RuleDefinition, level: MonitoringLevel): number {
+  const key = ALERT_LEVELS.find(([l]) => l === level)![1];
+  return rule[key]!;
+}
+
+/** The lowest recovery bound of the levels up to `level`: below it a firing alert resolves. */
+function lowestBound(rule: RuleDefinition, level: MonitoringLevel): number {
+  let bound = Infinity;
+  for (const [l, key] of ALERT_LEVELS) {
+    if (RANK[l] > RANK[level]) break;
+    if (rule[key] !== undefined) bound = Math.min(bound, recoveryBound(rule, l));
+  }
+  return Number.isFinite(bound) ? bound : 0;
+}
+
+function lowestLevel(rule: RuleDefinition): MonitoringLevel | undefined {
+  return ALERT_LEVELS.find(([, key]) => rule[key] !== undefined)?.[0];
+}
+
+/** Below this a firing level no longer holds. */
+export function recoveryBound(rule: RuleDefinition, level: MonitoringLevel): number {
+  if (rule.recoveryThreshold !== undefined && level === lowestLevel(rule)) return rule.recoveryThreshold;
+  return rule.recovery * thresholdOf(rule, level);
+}

@@ -1,0 +1,95 @@
+/**
+ * Bounded history of alert transitions (fired, escalated, resolved), with the same retention as
+ * the metrics history: entries older than `retention` seconds before the newest (or before the
+ * `now` given to `evict`) leave, and beyond `capacity` entries the oldest makes room.
+ */
+import type { Alert, AlertTransition, RuleName } from '../evaluator/types.js';
+
+export const DEFAULT_ALERT_HISTORY_CAPACITY = 10_000;
+
+export interface AlertHistoryEntry {
+  /** When the transition happened, epoch ms. */
+  at: number;
+  kind: AlertTransition['kind'];
+  /** The alert as of the transition. */
+  alert: Alert;
+  previousLevel?: AlertTransition['previousLevel'];
+}
+
+export interface AlertHistoryQuery {
+  /** Only entries with at ≥ since (epoch ms). */
+  since?: number;
+  serviceId?: string;
+  rule?: RuleName;
+  fingerprint?: string;
+  /** At most this many entries: the most recent ones. */
+  limit?: number;
+}
+
+export interface AlertHistoryOptions {
+  /** Seconds kept (metricsRetention). */
+  retention: number;
+  /** Entries kept at most. Default 10 000. */
+  capacity?: number;
+}
+
+export class AlertHistory {
+  readonly capacity: number;
+  private readonly retentionMs: number;
+  private readonly entries: (AlertHistoryEntry | undefined)[] = [];
+  private head = 0;
+  private count = 0;
+
+  constructor(options: AlertHistoryOptions) {
+    if (!(options.retention > 0)) throw new RangeError('retention must be > 0 seconds');
+    this.capacity = Math.max(1, Math.floor(options.capacity ?? DEFAULT_ALERT_HISTORY_CAPACITY));
+    this.retentionMs = options.retention * 1000;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(transition: AlertTransition): void {
+    this.evict(transition.at);
+    if (this.count === this.capacity) {
+      this.entries[this.head] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+      this.count--;
+    }
+    const entry: AlertHistoryEntry = { at: transition.at, kind: transition.kind, alert: transition.alert };
+    if (transition.previousLevel !== undefined) entry.previousLevel = transition.previousLevel;
+    this.entries[(this.head + this.count) % this.capacity] = entry;
+    this.count++;
+  }
+
+  evict(now: number): void {
+    const cutoff = now - this.retentionMs;
+    while (this.count > 0 && this.entries[this.head]!.at < cutoff) {
+      this.entries[this.head] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+      this.count--;
+    }
+  }
+
+  /** Entries, oldest first. */
+  query(query: AlertHistoryQuery = {}): AlertHistoryEntry[] {
+    const out: AlertHistoryEntry[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const e = this.entries[(this.head + i) % this.capacity]!;
+      if (query.since !== undefined && e.at < query.since) continue;
+      if (query.serviceId !== undefined && e.alert.serviceId !== query.serviceId) continue;
+      if (query.rule !== undefined && e.alert.rule !== query.rule) continue;
+      if (query.fingerprint !== undefined && e.alert.fingerprint !== query.fingerprint) continue;
+      out.push(e);
+    }
+    const limit = query.limit;
+    return limit !== undefined && limit >= 0 && limit < out.length ? out.slice(out.length - limit) : out;
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+    this.head = 0;
+    this.count = 0;
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * Bounded history of one service's HealthMetrics: a columnar ring buffer.
+ *
+ * Each numeric field is one typed array (timestamps Float64, everything else Float32: 7
+ * significant digits, plenty for rates, seconds and byte counts; counts stay exact up to 16.7
+ * million per window), status and level are one byte each. An absent value (no CPU sample) is
+ * stored as NaN and read back as absent. Checks and alerts are not stored per row, only how many
+ * failed and fired; the alert history keeps the alerts.
+ *
+ * Rows leave by age (older than `retention` seconds before the newest row, or before the `now`
+ * given to `evict`) and by capacity (the oldest row makes room). Capacity is
+ * ceil(retention / checkInterval) + 1 (both ends of the retention window), capped at
+ * `maxCapacity` (default 20 000 rows, about 2 MB): with very short intervals the cap, not the
+ * retention, bounds the history. Arrays grow by doubling up to the capacity, so a young or
+ * short-lived history stays small.
+ *
+ * Rows are expected in time order (one per check); a row older than the newest is still kept,
+ * and `query` filters by timestamp rather than assuming order.
+ */
+import { MonitoringLevel, type HealthMetrics, type HealthStatus } from '../evaluator/types.js';
+
+/** Default cap on rows per service. */
+export const DEFAULT_MAX_CAPACITY = 20_000;
+const INITIAL_ALLOCATION = 64;
+
+/** One stored check: HealthMetrics without checks and alerts, with their counts instead. */
+export interface HistoryRow extends Omit<HealthMetrics, 'checks' | 'alerts'> {
+  /** Custom checks that failed in this check. */
+  checksFailed: number;
+  /** Alerts firing after this check. */
+  alertsFiring: number;
+}
+
+export interface HistoryQuery {
+  /** Only rows with timestamp ≥ since (epoch ms). */
+  since?: number;
+  /** Only rows with timestamp ≤ until (epoch ms). */
+  until?: number;
+  /** At most this many rows: the most recent ones. */
+  limit?: number;
+}
+
+export interface MetricsHistoryOptions {
+  /** Seconds of history kept (metricsRetention). */
+  retention: number;
+  /** Seconds between checks (checkInterval): sizes the buffer. */
+  checkInterval: number;
+  /** Cap on rows. Default 20 000. */
+  maxCapacity?: number;
+}
+
+/** Rows needed for `retention` seconds of checks every `checkInterval` seconds, capped. */
+export function historyCapacity(retention: number, checkInterval: number, maxCapacity = DEFAULT_MAX_CAPACITY): number {
+  const needed = Math.ceil(retention / checkInterval - 1e-9) + 1;
+  return Math.max(2, Math.min(Number.isFinite(needed) ? needed : maxCapacity, maxCapacity));
+}
+
+const STATUSES: readonly HealthStatus[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
+const LEVELS: readonly MonitoringLevel[] = [
+  MonitoringLevel.INFO,
+  MonitoringLevel.WARNING,
+  MonitoringLevel.ERROR,
+  MonitoringLevel.CRITICAL,
+];
+
+/** Float32 columns, in storage order. */
+const FIELDS = [
+  'windowSeconds',
+  'requestCount',
+  'operationCount',
+  'requestRate',
+  'errorCount',
+  'errorRate',
+  'rtAvg',
+  'rtP50',
+  'rtP95',
+  'rtP99',
+  'rtMax',
+  'cpu',
+  'rss',
+  'heapUsed',
+  'heapLimit',
+  'memoryLimit',
+  'memoryUtilization',
+  'connections',
+  'eldP50',
+  'eldP99',
+  'eldMax',
+  'elu',
+  'checksFailed',
+  'alertsFiring',
+] as const;
+type Field = (typeof FIELDS)[number];
+
+function values(m: HealthMetrics): Record<Field, number> {
+  const opt = (v: number | undefined): number => (v === undefined ? NaN : v);
+  return {
+    windowSeconds: m.windowSeconds,
+    requestCount: m.requestCount,
+    operationCount: m.operationCount,
+    requestRate: m.requestRate,
+    errorCount: m.errorCount,
+    errorRate: m.errorRate,
+    rtAvg: m.responseTime.avg,
+    rtP50: m.responseTime.p50,
+    rtP95: m.responseTime.p95,
+    rtP99: m.responseTime.p99,
+    rtMax: m.responseTime.max,
+    cpu: opt(m.cpu),
+    rss: opt(m.memory?.rss),
+    heapUsed: opt(m.memory?.heapUsed),
+    heapLimit: opt(m.memory?.heapLimit),
+    memoryLimit: opt(m.memory?.limit),
+    memoryUtilization: opt(m.memory?.utilization),
+    connections: m.connections,
+    eldP50: opt(m.eventLoopDelay?.p50),
+    eldP99: opt(m.eventLoopDelay?.p99),
+    eldMax: opt(m.eventLoopDelay?.max),
+    elu: opt(m.eventLoopDelay?.utilization),
+    checksFailed: m.checks.filter((c) => !c.ok).length,
+    alertsFiring: m.alerts.length,
+  };
+}
+
+export class MetricsHistory {
+  readonly capacity: number;
+  private readonly retentionMs: number;
+  private allocated = 0;
+  private head = 0;
+  private count = 0;
+  private timestamps = new Float64Array(0);
+  private status = new Uint8Array(0);
+  private level = new Uint8Array(0);
+  private columns = {} as Record<Field, Float32Array>;
+
+  constructor(
+    readonly serviceId: string,
+    options: MetricsHistoryOptions,
+  ) {
+    if (!(options.retention > 0) || !(options.checkInterval > 0)) {
+      throw new RangeError('retention and checkInterval must be > 0 seconds');
+    }
+    this.capacity = historyCapacity(options.retention, options.checkInterval, options.maxCapacity);
+    this.retentionMs = options.retention * 1000;
+    this.allocate(Math.min(INITIAL_ALLOCATION, this.capacity));
+  }
+
+  /** Rows held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the typed arrays (as allocated so far). */
+  byteSize(): number {
+    let bytes = this.timestamps.byteLength + this.status.byteLength + this.level.byteLength;
+    for (const f of FIELDS) bytes += this.columns[f].byteLength;
+    return bytes;
+  }
+
+  /** Bytes per row at full capacity. */
+  static readonly BYTES_PER_ROW = 8 + 2 + FIELDS.length * 4;
+
+  private allocate(rows: number): void {
+    const timestamps = new Float64Array(rows);
+    const status = new Uint8Array(rows);
+    const level = new Uint8Array(rows);
+    const columns = {} as Record<Field, Float32Array>;
+    for (const f of FIELDS) columns[f] = new Float32Array(rows);
+    // Copy the held rows in order, oldest at 0.
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % this.allocated;
+      timestamps[i] = this.timestamps[from]!;
+      status[i] = this.status[from]!;
+      level[i] = this.level[from]!;
+      for (const f of FIELDS) columns[f][i] = this.columns[f][from]!;
+    }
+    this.timestamps = timestamps;
+    this.status = status;
+    this.level = level;
+    this.columns = columns;
+    this.allocated = rows;
+    this.head = 0;
+  }
+
+  push(metrics: HealthMetrics): void {
+    this.evict(metrics.timestamp);
+    if (this.count === this.allocated) {
+      if (this.allocated < this.capacity) {
+        this.allocate(Math.min(this.capacity, this.allocated * 2));
+      } else {
+        this.head = (this.head + 1) % this.allocated;
+        this.count--;
+      }
+    }
+    const at = (this.head + this.count) % this.allocated;
+    this.timestamps[at] = metrics.timestamp;
+    this.status[at] = Math.max(0, STATUSES.indexOf(metrics.status));
+    this.level[at] = Math.max(0, LEVELS.indexOf(metrics.level));
+    const v = values(metrics);
+    for (const f of FIELDS) this.columns[f][at] = v[f];
+    this.count++;
+  }
+
+  /** Drop rows older than `retention` before `now` (epoch ms). */
+  evict(now: number): void {
+    const cutoff = now - this.retentionMs;
+    while (this.count > 0 && this.timestamps[this.head]! < cutoff) {
+      this.head = (this.head + 1) % this.allocated;
+      this.count--;
+    }
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
+  private row(at: number): HistoryRow {
+    const c = this.columns;
+    const num = (f: Field): number => c[f][at]!;
+    const opt = (f: Field): number | undefined => (Number.isNaN(c[f][at]!) ? undefined : c[f][at]!);
+    const row: HistoryRow = {
+      serviceId: this.serviceId,
+      timestamp: this.timestamps[at]!,
+      status: STATUSES[this.status[at]!]!,
+      level: LEVELS[this.level[at]!]!,
+      windowSeconds: num('windowSeconds'),
+      requestCount: num('requestCount'),
+      operationCount: num('operationCount'),
+      requestRate: num('requestRate'),
+      errorCount: num('errorCount'),
+      errorRate: num('errorRate'),
+      responseTime: { avg: num('rtAvg'), p50: num('rtP50'), p95: num('rtP95'), p99: num('rtP99'), max: num('rtMax') },
+      connections: num('connections'),
+      checksFailed: num('checksFailed'),
+      alertsFiring: num('alertsFiring'),
+    };
+    const cpu = opt('cpu');
+    if (cpu !== undefined) row.cpu = cpu;
+    const memory = {
+      rss: opt('rss'),
+      heapUsed: opt('heapUsed'),
+      heapLimit: opt('heapLimit'),
+      limit: opt('memoryLimit'),
+      utilization: opt('memoryUtilization'),
+    };
+    const memoryEntries = Object.entries(memory).filter(([, v]) => v !== undefined);
+    if (memoryEntries.length > 0) row.memory = Object.fromEntries(memoryEntries);
+    const eldP50 = opt('eldP50');
+    const eldP99 = opt('eldP99');
+    const eldMax = opt('eldMax');
+    const elu = opt('elu');
+    if (eldP50 !== undefined || eldP99 !== undefined || eldMax !== undefined || elu !== undefined) {
+      row.eventLoopDelay = { p50: eldP50 ?? 0, p99: eldP99 ?? 0, max: eldMax ?? 0 };
+      if (elu !== undefined) row.eventLoopDelay.utilization = elu;
+    }
+    return row;
+  }
+
+  /** Rows, oldest first. */
+  query(query: HistoryQuery = {}): HistoryRow[] {
+    const since = query.since ?? -Infinity;
+    const until = query.until ?? Infinity;
+    const picked: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) % this.allocated;
+      const t = this.timestamps[at]!;
+      if (t >= since && t <= until) picked.push(at);
+    }
+    const limit = query.limit;
+    const from = limit !== undefined && limit >= 0 && limit < picked.length ? picked.length - limit : 0;
+    return picked.slice(from).map((at) => this.row(at));
+  }
+
+  /** The newest row, if any. */
+  latest(): HistoryRow | undefined {
+    return this.count === 0 ? undefined : this.row((this.head + this.count - 1) % this.allocated);
+  }
+}
+
+/** One MetricsHistory per service, created on first push. */
+export class HealthHistory {
+  private readonly services = new Map<string, MetricsHistory>();
+
+  constructor(private readonly options: MetricsHistoryOptions) {}
+
+  push(metrics: HealthMetrics): void {
+    let history = this.services.get(metrics.serviceId);
+    if (history === undefined) {
+      history = new MetricsHistory(metrics.serviceId, this.options);
+      this.services.set(metrics.serviceId, history);
+    }
+    history.push(metrics);
+  }
+
+  /** A service's rows, oldest first (none for an unknown service). */
+  query(serviceId: string, query: HistoryQuery = {}): HistoryRow[] {
+    return this.services.get(serviceId)?.query(query) ?? [];
+  }
+
+  latest(serviceId: string): HistoryRow | undefined {
+    return this.services.get(serviceId)?.latest();
+  }
+
+  get(serviceId: string): MetricsHistory | undefined {
+    return this.services.get(serviceId);
+  }
+
+  serviceIds(): string[] {
+    return [...this.services.keys()];
+  }
+
+  evict(now: number): void {
+    for (const h of this.services.values()) h.evict(now);
+  }
+
+  byteSize(): number {
+    let bytes = 0;
+    for (const h of this.services.values()) bytes += h.byteSize();
+    return bytes;
+  }
+}
