@@ -195,7 +195,17 @@ export class HttpInstrumentation {
     const scheme = key & 1;
     this.metrics.activeSeries(method, scheme).add(-1);
     const seconds = (performance.now() - start) / 1000;
-    this.metrics.durationSeries(method, scheme, status, resolveRoute(request)).record(seconds);
+    this.metrics.durationSeries(method, scheme, status, this.routeOf(request)).record(seconds);
+  }
+
+  /** A route source that throws (a hostile getter, a framework bug) costs the route, not the request. */
+  private routeOf(request: TrackedRequest): string | undefined {
+    try {
+      return resolveRoute(request);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
   }
 
   private trackPending(socket: TrackedSocket, request: TrackedRequest): void {

@@ -8,9 +8,12 @@ import type { IncomingMessage } from 'node:http';
  *   `req.baseUrl` when the response finishes.
  */
 export const ROUTE = Symbol.for('otel-health.route');
+/** The template of an Express mount path, replacing `req.baseUrl` (see expressMountRoute). */
+export const MOUNT = Symbol.for('otel-health.route.mount');
 
 interface RoutedRequest extends IncomingMessage {
   [ROUTE]?: string;
+  [MOUNT]?: string;
   route?: { path?: unknown };
   baseUrl?: string;
 }
@@ -44,6 +47,13 @@ function join(base: string, path: string): string | undefined {
   return template;
 }
 
+/** Name the template of the path an Express router is mounted on. Never throws. */
+export function setMountTemplate(request: IncomingMessage, template: string): void {
+  if (typeof template === 'string' && request !== null && typeof request === 'object') {
+    (request as RoutedRequest)[MOUNT] = template;
+  }
+}
+
 /** The route template of a finished request, or undefined when no framework matched one. */
 export function resolveRoute(request: IncomingMessage): string | undefined {
   const r = request as RoutedRequest;
@@ -51,7 +61,7 @@ export function resolveRoute(request: IncomingMessage): string | undefined {
   if (explicit !== undefined) return explicit;
   const route = r.route;
   if (route !== undefined && route !== null && typeof route.path === 'string') {
-    const base = r.baseUrl;
+    const base = r[MOUNT] ?? r.baseUrl;
     return base ? join(base, route.path) : route.path;
   }
   return undefined;

@@ -1,0 +1,38 @@
+import type { HttpInstrumentationOptions } from './http/http-instrumentation.js';
+import { getStore } from './store.js';
+
+export type { HttpInstrumentationOptions } from './http/http-instrumentation.js';
+export { HealthMetricProducer, type HealthMetricProducerOptions } from './producer.js';
+export { setRoute } from './http/routes.js';
+export { ignoreServer } from './http/server-classifier.js';
+export { recordOperation, startOperation, measureOperation } from './manual.js';
+export { otelHealthFastify } from './adapters/fastify.js';
+export { expressMountRoute } from './adapters/express.js';
+
+/** A hold on the process-wide HTTP instrumentation; release it once. */
+export interface InstrumentationHandle {
+  release(): void;
+}
+
+/**
+ * Subscribe to node's HTTP diagnostics channels (once per process, however many monitors or
+ * builds ask) and apply the exclusion options. Unsubscribes when the last holder releases.
+ */
+export function acquireInstrumentation(options: HttpInstrumentationOptions = {}): InstrumentationHandle {
+  const store = getStore();
+  store.instrumentation.configure(options);
+  store.instrumentation.enable();
+  store.users++;
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      store.users--;
+      if (store.users <= 0) {
+        store.users = 0;
+        store.instrumentation.disable();
+      }
+    },
+  };
+}
