@@ -15,7 +15,7 @@ const OPEN = 'otel_health.http.server.open_connections';
 const OPENED = 'otel_health.http.server.connections';
 
 let harness: Harness;
-let uncaught: unknown[] = [];
+const uncaught: unknown[] = [];
 const onUncaught = (error: unknown) => uncaught.push(error);
 
 before(() => {

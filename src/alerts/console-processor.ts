@@ -1,0 +1,25 @@
+import type { Context } from '@opentelemetry/api';
+import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import { ALERT_EVENT_NAME } from './log-record.js';
+
+/**
+ * The embedded default when no backend is configured: each `health.alert` log event becomes one
+ * readable line on the console. Other log records pass untouched.
+ */
+export class ConsoleAlertProcessor implements LogRecordProcessor {
+  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+
+  onEmit(record: SdkLogRecord, _context?: Context): void {
+    if (record.eventName !== ALERT_EVENT_NAME) return;
+    try {
+      const a = record.attributes;
+      const time = new Date(record.hrTime[0] * 1000 + record.hrTime[1] / 1e6).toISOString();
+      this.write(`${time} [otel-health] ${String(a['health.alert.level'])} ${String(a['health.alert.state'])} ${String(record.body)}`);
+    } catch {
+      // A console that throws (closed stdout) must not reach the monitor.
+    }
+  }
+
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}

@@ -1,0 +1,182 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '@opentelemetry/api-logs';
+import type { MonitoringConfig } from '../config/index.js';
+import { HealthHistory, AlertHistory, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
+import { alertLogRecord } from '../alerts/log-record.js';
+import { Cooldown } from '../alerts/cooldown.js';
+import { CheckRunner } from './checks.js';
+import { deriveHealthMetrics } from './derive.js';
+import type { HealthReader } from './health-reader.js';
+import { RuleEngine } from './rules.js';
+import type { Alert, AlertTransition, HealthMetrics } from './types.js';
+
+/** What a HealthMonitor is built from; startHealthMonitoring assembles it. */
+export interface HealthMonitorParts {
+  config: MonitoringConfig;
+  reader: HealthReader;
+  /** Where alert log events go. */
+  logger: Logger;
+  /** Called by shutdown() after the loop stops: flushes and stops what startHealthMonitoring created. */
+  onShutdown?: () => Promise<void>;
+  /** Wall clock, epoch ms. Injected so tests control time. Default Date.now. */
+  now?: () => number;
+  /** Monotonic clock, ms, for window lengths (a wall-clock step must not distort rates). Default performance.now. */
+  monotonic?: () => number;
+}
+
+export interface HistoryQuery {
+  /** Only rows at or after this time, epoch ms. */
+  since?: number;
+}
+
+/**
+ * The running monitor: every `checkInterval` seconds it collects the HealthReader, derives
+ * HealthMetrics, runs the custom checks, evaluates the rules, keeps history and turns alert
+ * transitions into OTel log events and 'alert' events. Checks never overlap: the next one is
+ * scheduled when the previous ends, so a blocked event loop delays checks instead of piling
+ * them up.
+ */
+export class HealthMonitor extends EventEmitter {
+  readonly config: MonitoringConfig;
+  private readonly reader: HealthReader;
+  private readonly logger: Logger;
+  private readonly engine: RuleEngine;
+  private readonly checks: CheckRunner;
+  private readonly metricsHistory: HealthHistory;
+  private readonly alerts: AlertHistory;
+  private readonly cooldown: Cooldown;
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+  private readonly onShutdown: (() => Promise<void>) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastCheckAt: number;
+  private inFlight: Promise<HealthMetrics> | undefined;
+  private latestMetrics: HealthMetrics | undefined;
+  private stopped = false;
+  private shutdownPromise: Promise<void> | undefined;
+  /** Errors caught in checks of the loop (a collect that failed, a listener that threw). */
+  internalErrors = 0;
+
+  constructor(parts: HealthMonitorParts) {
+    super();
+    this.config = parts.config;
+    this.reader = parts.reader;
+    this.logger = parts.logger;
+    this.now = parts.now ?? Date.now;
+    this.monotonic = parts.monotonic ?? (() => performance.now());
+    this.onShutdown = parts.onShutdown;
+    this.engine = new RuleEngine(this.config);
+    this.checks = new CheckRunner(this.config.checks, this.monotonic);
+    this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
+    this.alerts = new AlertHistory({ retention: this.config.metricsRetention });
+    this.cooldown = new Cooldown(this.config.alerts.cooldown);
+    this.lastCheckAt = this.monotonic();
+  }
+
+  /** Start the periodic checks (startHealthMonitoring does this). */
+  start(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.monitorService().finally(() => this.schedule());
+    }, this.config.checkInterval * 1000);
+    this.timer.unref();
+  }
+
+  /**
+   * Run a check now and resolve to the latest HealthMetrics. Counts and rates cover the time
+   * since the previous check. A call during a running check waits for it, then runs its own.
+   */
+  async monitorService(serviceId?: string): Promise<HealthMetrics> {
+    const previous = this.inFlight;
+    const run = (async () => {
+      if (previous !== undefined) await previous.catch(() => undefined);
+      return this.check(serviceId ?? this.config.serviceName);
+    })();
+    this.inFlight = run;
+    try {
+      return await run;
+    } finally {
+      if (this.inFlight === run) this.inFlight = undefined;
+    }
+  }
+
+  private async check(serviceId: string): Promise<HealthMetrics> {
+    const [collection, checkResults] = await Promise.all([this.reader.collectForHealth(), this.checks.runAll()]);
+    if (collection.errors.length > 0) this.internalErrors += collection.errors.length;
+    const monotonicNow = this.monotonic();
+    const windowSeconds = Math.max(0, (monotonicNow - this.lastCheckAt) / 1000);
+    this.lastCheckAt = monotonicNow;
+    const now = this.now();
+    const derived = deriveHealthMetrics({
+      resourceMetrics: collection.resourceMetrics?.scopeMetrics ? collection.resourceMetrics : undefined,
+      windowSeconds,
+      now,
+      serviceId,
+      checks: checkResults,
+    });
+    const { metrics, transitions } = this.engine.assess(derived, now);
+    this.metricsHistory.push(metrics);
+    this.latestMetrics = metrics;
+    for (const transition of transitions) this.handleTransition(transition, now);
+    this.cooldown.prune(now);
+    return metrics;
+  }
+
+  private handleTransition(transition: AlertTransition, now: number): void {
+    this.alerts.push(transition);
+    if (!this.cooldown.admit(transition, now)) return;
+    try {
+      this.logger.emit(alertLogRecord(transition, this.config.serviceName));
+    } catch {
+      this.internalErrors++;
+    }
+    // Listeners are user code: one that throws or rejects must not stop the others or the loop.
+    for (const listener of this.listeners('alert')) {
+      try {
+        const result = (listener as (a: Alert, t: AlertTransition) => unknown)(transition.alert, transition);
+        if (result instanceof Promise) result.catch(() => this.internalErrors++);
+      } catch {
+        this.internalErrors++;
+      }
+    }
+  }
+
+  /** The latest HealthMetrics, or undefined before the first check. */
+  latest(): HealthMetrics | undefined {
+    return this.latestMetrics;
+  }
+
+  /** Retained HealthMetrics rows of a service (default: this service), oldest first. */
+  history(serviceId?: string, query: HistoryQuery = {}): HistoryRow[] {
+    return this.metricsHistory.query(serviceId ?? this.config.serviceName, query);
+  }
+
+  /** Retained alert transitions, oldest first. */
+  alertHistory(query: { since?: number } = {}): AlertHistoryEntry[] {
+    return this.alerts.query(query);
+  }
+
+  /** Alerts firing now. */
+  firingAlerts(): Alert[] {
+    return this.engine.firing();
+  }
+
+  /** Stop the checks, then flush and stop everything startHealthMonitoring started. Idempotent. */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.shutdownPromise = (async () => {
+      await this.inFlight?.catch(() => undefined);
+      await this.onShutdown?.();
+    })();
+    return this.shutdownPromise;
+  }
+}

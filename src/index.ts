@@ -1,0 +1,29 @@
+// Public API of otel-health: re-exports only.
+export { startHealthMonitoring, type HealthMonitorOptions } from './start.js';
+export { HealthMonitor, type HistoryQuery } from './evaluator/health-monitor.js';
+export { HealthReader, type HealthReaderOptions } from './evaluator/health-reader.js';
+export {
+  MonitoringLevel,
+  type HealthMetrics,
+  type HealthStatus,
+  type Alert,
+  type AlertTransition,
+  type CheckResult,
+  type RuleName,
+} from './evaluator/types.js';
+export { parseConfig, ConfigError, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
+export {
+  HealthMetricProducer,
+  type HealthMetricProducerOptions,
+  setRoute,
+  ignoreServer,
+  recordOperation,
+  startOperation,
+  measureOperation,
+  otelHealthFastify,
+  expressMountRoute,
+  type HttpInstrumentationOptions,
+} from './instrumentation/index.js';
+export { WorkerMetricExporter, WorkerLogRecordExporter } from './otlp/index.js';
+export { ALERT_EVENT_NAME } from './alerts/log-record.js';
+export type { HistoryRow, AlertHistoryEntry } from './history/index.js';

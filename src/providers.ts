@@ -1,0 +1,94 @@
+import { diag } from '@opentelemetry/api';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  ConsoleMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type MetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { HealthMetricProducer } from './instrumentation/producer.js';
+import { WorkerLogRecordExporter, WorkerMetricExporter } from './otlp/index.js';
+import { ConsoleAlertProcessor } from './alerts/console-processor.js';
+import type { HealthReader } from './evaluator/health-reader.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The service's resource: SDK defaults, then OTEL_RESOURCE_ATTRIBUTES, then service.name. */
+export function buildResource(serviceName: string): Resource {
+  return defaultResource()
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(resourceFromAttributes({ 'service.name': serviceName }));
+}
+
+function hasOtlpEndpoint(env: Env, signal: 'METRICS' | 'LOGS'): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]);
+}
+
+function exporterChoice(env: Env, variable: string): string[] {
+  return (env[variable] ?? 'otlp')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function positiveMillis(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * Export readers from the standard variables: OTEL_METRICS_EXPORTER (`otlp` by default, only
+ * when an OTLP endpoint is set, so a service with no backend makes no requests; `console`;
+ * `none`), OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT. Each reader gets its own otel-health producer.
+ */
+export function exportReaders(env: Env = process.env): { readers: MetricReader[]; producers: HealthMetricProducer[] } {
+  const readers: MetricReader[] = [];
+  const producers: HealthMetricProducer[] = [];
+  const exportIntervalMillis = positiveMillis(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
+  const exportTimeoutMillis = Math.min(positiveMillis(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000), exportIntervalMillis);
+  for (const choice of exporterChoice(env, 'OTEL_METRICS_EXPORTER')) {
+    let exporter;
+    if (choice === 'otlp' && hasOtlpEndpoint(env, 'METRICS')) exporter = new WorkerMetricExporter();
+    else if (choice === 'console') exporter = new ConsoleMetricExporter();
+    else if (choice === 'none' || choice === 'otlp') continue;
+    else {
+      diag.warn(`otel-health: OTEL_METRICS_EXPORTER value "${choice}" is not supported here; ignored`);
+      continue;
+    }
+    const producer = new HealthMetricProducer();
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis, metricProducers: [producer] });
+    producer.bindReader(reader);
+    readers.push(reader);
+    producers.push(producer);
+  }
+  return { readers, producers };
+}
+
+/**
+ * Log processors for alert events: OTLP (off the main thread) when OTEL_LOGS_EXPORTER allows it
+ * and an endpoint is set; otherwise the embedded default, one console line per alert.
+ */
+export function alertLogProcessors(env: Env = process.env): LogRecordProcessor[] {
+  const processors: LogRecordProcessor[] = [];
+  let console = false;
+  for (const choice of exporterChoice(env, 'OTEL_LOGS_EXPORTER')) {
+    if (choice === 'otlp' && hasOtlpEndpoint(env, 'LOGS')) processors.push(new BatchLogRecordProcessor({ exporter: new WorkerLogRecordExporter() }));
+    else if (choice === 'console') console = true;
+    else if (choice === 'none') return [];
+  }
+  if (console || processors.length === 0) processors.push(new ConsoleAlertProcessor());
+  return processors;
+}
+
+export interface OwnedProviders {
+  meterProvider: MeterProvider;
+  loggerProvider: LoggerProvider;
+}
+
+export function createProviders(resource: Resource, healthReader: HealthReader, env: Env = process.env): OwnedProviders {
+  const { readers } = exportReaders(env);
+  const meterProvider = new MeterProvider({ resource, readers: [healthReader, ...readers] });
+  const loggerProvider = new LoggerProvider({ resource, processors: alertLogProcessors(env) });
+  return { meterProvider, loggerProvider };
+}

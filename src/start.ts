@@ -1,0 +1,80 @@
+import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { loadConfig, type MonitoringConfigInput } from './config/index.js';
+import { HealthReader } from './evaluator/health-reader.js';
+import { HealthMonitor } from './evaluator/health-monitor.js';
+import { acquireInstrumentation } from './instrumentation/index.js';
+import { startHostMetrics } from './instrumentation/runtime/index.js';
+import { buildResource, createProviders } from './providers.js';
+import { SCOPE_NAME } from './instrumentation/names.js';
+import { VERSION } from './version.js';
+import type { HttpInstrumentationOptions } from './instrumentation/http/http-instrumentation.js';
+
+/** Options of startHealthMonitoring: the MonitoringConfig fields plus how to join an existing SDK. */
+export interface HealthMonitorOptions extends MonitoringConfigInput {
+  /**
+   * A HealthReader you registered on your own MeterProvider. When given, otel-health creates no
+   * MeterProvider and no metric export: give your export readers a HealthMetricProducer each.
+   */
+  reader?: HealthReader;
+  /** Your LoggerProvider, for the alert log events. Default: one created from the environment. */
+  loggerProvider?: LoggerProvider;
+  /** Host metrics (system CPU, memory, network) on the MeterProvider otel-health creates. Default: true. */
+  hostMetrics?: boolean;
+  /** Seconds shutdown() waits for exporters to flush before giving up. Default: 5. */
+  shutdownTimeout?: number;
+}
+
+async function withTimeout(work: Promise<unknown>, seconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, seconds * 1000);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
+ * Start monitoring this process: HTTP and runtime instrumentation, the health evaluator and
+ * alert log events. Bad options reject with a ConfigError naming every bad field.
+ */
+export async function startHealthMonitoring(options: HealthMonitorOptions = {}): Promise<HealthMonitor> {
+  const { reader: userReader, loggerProvider: userLoggerProvider, hostMetrics, shutdownTimeout, ...input } = options;
+  const config = loadConfig(input);
+  const timeoutSeconds = shutdownTimeout !== undefined && shutdownTimeout > 0 ? shutdownTimeout : 5;
+
+  const reader = userReader ?? new HealthReader();
+  let owned: ReturnType<typeof createProviders> | undefined;
+  let loggerProvider = userLoggerProvider;
+  if (userReader === undefined || loggerProvider === undefined) {
+    owned = createProviders(buildResource(config.serviceName), reader);
+  }
+  loggerProvider ??= owned!.loggerProvider;
+  const meterProvider = userReader === undefined ? owned?.meterProvider : undefined;
+  if (owned !== undefined && meterProvider === undefined) {
+    // Only the logger provider was wanted; the meter provider built alongside is not used.
+    await owned.meterProvider.shutdown().catch(() => undefined);
+  }
+  const host = meterProvider !== undefined && hostMetrics !== false ? startHostMetrics(meterProvider) : undefined;
+  const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
+
+  const monitor = new HealthMonitor({
+    config,
+    reader,
+    logger: loggerProvider.getLogger(SCOPE_NAME, VERSION),
+    onShutdown: async () => {
+      instrumentation.release();
+      host?.shutdown();
+      const work: Promise<unknown>[] = [];
+      if (meterProvider !== undefined) work.push(meterProvider.shutdown());
+      else if (userReader === undefined) work.push(reader.shutdown());
+      if (owned !== undefined && userLoggerProvider === undefined) work.push(owned.loggerProvider.shutdown());
+      // Exporters stuck on a hanging endpoint wait OTEL_EXPORTER_OTLP_TIMEOUT per signal: bound it.
+      await withTimeout(Promise.all(work), timeoutSeconds);
+    },
+  });
+  monitor.start();
+  return monitor;
+}
