@@ -18,7 +18,7 @@ export interface HealthMonitorOptions extends MonitoringConfigInput {
   reader?: HealthReader;
   /** Your LoggerProvider, for the alert log events. Default: one created from the environment. */
   loggerProvider?: LoggerProvider;
-  /** Host metrics (system CPU, memory, network) on the MeterProvider otel-health creates. Default: true. */
+  /** Host metrics (system CPU and memory) on the MeterProvider otel-health creates. Default: true. */
   hostMetrics?: boolean;
   /** Seconds shutdown() waits for exporters to flush before giving up. Default: 5. */
   shutdownTimeout?: number;

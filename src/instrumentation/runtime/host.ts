@@ -1,5 +1,5 @@
 /**
- * Host metrics (system CPU, memory, network) through @opentelemetry/host-metrics.
+ * Host metrics (system CPU and memory) through @opentelemetry/host-metrics.
  *
  * Only the `system.*` groups: the `process.*` groups are left out because the runtime source
  * emits the process metrics itself. host-metrics' `process.cpu.utilization` keeps one module-wide
@@ -16,10 +16,12 @@ import {
 import { HostMetrics } from '@opentelemetry/host-metrics';
 
 /** host-metrics 0.38 group names (see its `_createMetrics`). */
+// system.network is left out: host-metrics reads it through systeminformation, whose
+// getDefaultNetworkInterface runs execSync (a shell, on the main thread) during collects,
+// blocking the service's event loop; measured in a CPU profile under load.
 export const HOST_METRIC_GROUPS: readonly string[] = Object.freeze([
   'system.cpu',
   'system.memory',
-  'system.network',
 ]);
 
 export interface HostMetricsHandle {
