@@ -7,6 +7,7 @@ import { startHostMetrics } from './instrumentation/runtime/index.js';
 import { buildResource, createProviders } from './providers.js';
 import { SCOPE_NAME } from './instrumentation/names.js';
 import { VERSION } from './version.js';
+import { parseAlertsConfig } from './alerts/pipeline.js';
 import type { HttpInstrumentationOptions } from './instrumentation/http/http-instrumentation.js';
 
 /** Options of startHealthMonitoring: the MonitoringConfig fields plus how to join an existing SDK. */
@@ -43,6 +44,8 @@ async function withTimeout(work: Promise<unknown>, seconds: number): Promise<voi
 export async function startHealthMonitoring(options: HealthMonitorOptions = {}): Promise<HealthMonitor> {
   const { reader: userReader, loggerProvider: userLoggerProvider, hostMetrics, shutdownTimeout, ...input } = options;
   const config = loadConfig(input);
+  // The alert pipeline's section is validated before anything starts (a ConfigError names its fields).
+  parseAlertsConfig(config.alerts);
   const timeoutSeconds = shutdownTimeout !== undefined && shutdownTimeout > 0 ? shutdownTimeout : 5;
 
   const reader = userReader ?? new HealthReader();
@@ -65,6 +68,8 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
     reader,
     logger: loggerProvider.getLogger(SCOPE_NAME, VERSION),
     onShutdown: async () => {
+      // Pending alert groups go out (and webhook queues get a bounded wait) before the loggers stop.
+      await withTimeout(monitor.alerting.flush(), timeoutSeconds);
       instrumentation.release();
       host?.shutdown();
       const work: Promise<unknown>[] = [];

@@ -34,6 +34,15 @@ export class Cooldown {
     }
   }
 
+  /**
+   * The alert was notified at `now` by other means (a repeat of a still-firing alert): its
+   * resolve is news again and its cooldown restarts.
+   */
+  markNotified(fingerprint: string, now: number): void {
+    this.suppressed.delete(fingerprint);
+    this.lastFired.set(fingerprint, now);
+  }
+
   /** Forget fingerprints whose cooldown ended long ago (bounded memory). */
   prune(now: number): void {
     for (const [fingerprint, at] of this.lastFired) {

@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '@opentelemetry/api-logs';
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
-import { alertLogRecord } from '../alerts/log-record.js';
-import { Cooldown } from '../alerts/cooldown.js';
+import { AlertPipeline } from '../alerts/pipeline.js';
+import { realScheduler, type Scheduler } from '../alerts/clock.js';
+import type { Silences } from '../alerts/silence.js';
+import type { Sink } from '../alerts/stage.js';
 import { CheckRunner } from './checks.js';
 import { deriveHealthMetrics } from './derive.js';
 import type { HealthReader } from './health-reader.js';
@@ -22,6 +24,10 @@ export interface HealthMonitorParts {
   now?: () => number;
   /** Monotonic clock, ms, for window lengths (a wall-clock step must not distort rates). Default performance.now. */
   monotonic?: () => number;
+  /** The alert pipeline's clock and timers. Default: `now` and unref'd timers. */
+  alertScheduler?: Scheduler;
+  /** Sinks given as objects, by name: alert routes may name them. */
+  alertSinks?: Record<string, Sink>;
 }
 
 export interface HistoryQuery {
@@ -44,7 +50,8 @@ export class HealthMonitor extends EventEmitter {
   private readonly checks: CheckRunner;
   private readonly metricsHistory: HealthHistory;
   private readonly alerts: AlertHistory;
-  private readonly cooldown: Cooldown;
+  /** The alert pipeline: dedup, grouping, correlation, inhibition, silences, routes, sinks. */
+  readonly alerting: AlertPipeline;
   private readonly now: () => number;
   private readonly monotonic: () => number;
   private readonly onShutdown: (() => Promise<void>) | undefined;
@@ -69,7 +76,14 @@ export class HealthMonitor extends EventEmitter {
     this.checks = new CheckRunner(this.config.checks, this.monotonic);
     this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
     this.alerts = new AlertHistory({ retention: this.config.metricsRetention });
-    this.cooldown = new Cooldown(this.config.alerts.cooldown);
+    this.alerting = new AlertPipeline(this.config.alerts, {
+      logger: this.logger,
+      serviceName: this.config.serviceName,
+      scheduler: parts.alertScheduler ?? realScheduler(this.now),
+      ...(parts.alertSinks !== undefined ? { sinks: parts.alertSinks } : {}),
+      onAdmitted: (transition) => this.emitAlert(transition),
+      onError: () => this.internalErrors++,
+    });
     this.lastCheckAt = this.monotonic();
   }
 
@@ -123,19 +137,27 @@ export class HealthMonitor extends EventEmitter {
     const { metrics, transitions } = this.engine.assess(derived, now);
     this.metricsHistory.push(metrics);
     this.latestMetrics = metrics;
-    for (const transition of transitions) this.handleTransition(transition, now);
-    this.cooldown.prune(now);
+    this.handleTransitions(transitions);
     return metrics;
   }
 
-  private handleTransition(transition: AlertTransition, now: number): void {
-    this.alerts.push(transition);
-    if (!this.cooldown.admit(transition, now)) return;
-    try {
-      this.logger.emit(alertLogRecord(transition, this.config.serviceName));
-    } catch {
-      this.internalErrors++;
-    }
+  /** Silences of alert notifications: `add({ matchers, expiresAt, comment })`, `list()`, `expire(id)`. */
+  get silences(): Silences {
+    return this.alerting.silences;
+  }
+
+  /**
+   * Every transition goes to the alert history first (nothing lost), then the check's
+   * transitions go through the alert pipeline, whose suppression affects notification only.
+   */
+  private handleTransitions(transitions: readonly AlertTransition[]): void {
+    for (const transition of transitions) this.alerts.push(transition);
+    this.alerting.push(transitions);
+    this.alerting.tick();
+  }
+
+  /** The 'alert' event, for each transition the pipeline's dedup stage let through. */
+  private emitAlert(transition: AlertTransition): void {
     // Listeners are user code: one that throws or rejects must not stop the others or the loop.
     for (const listener of this.listeners('alert')) {
       try {

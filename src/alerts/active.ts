@@ -1,0 +1,39 @@
+import type { Alert, AlertTransition } from '../evaluator/types.js';
+
+/**
+ * The alerts firing now, by service, as seen from every transition (including those the
+ * pipeline does not notify): correlation and inhibition look at these.
+ */
+export class ActiveAlerts {
+  private readonly byService = new Map<string, Map<string, Alert>>();
+
+  observe(transition: AlertTransition): void {
+    const { alert } = transition;
+    let alerts = this.byService.get(alert.serviceId);
+    if (transition.kind === 'resolved') {
+      alerts?.delete(alert.fingerprint);
+      if (alerts?.size === 0) this.byService.delete(alert.serviceId);
+      return;
+    }
+    if (alerts === undefined) this.byService.set(alert.serviceId, (alerts = new Map()));
+    alerts.set(alert.fingerprint, alert);
+  }
+
+  /** Firing alerts of a service, in the order they fired. */
+  of(service: string): Alert[] {
+    const alerts = this.byService.get(service);
+    return alerts === undefined ? [] : [...alerts.values()];
+  }
+
+  all(): Alert[] {
+    const out: Alert[] = [];
+    for (const alerts of this.byService.values()) out.push(...alerts.values());
+    return out;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const alerts of this.byService.values()) n += alerts.size;
+    return n;
+  }
+}

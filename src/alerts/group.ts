@@ -1,0 +1,109 @@
+/**
+ * Grouping: the transitions of one service (the group key) that arrive within `groupWait`
+ * seconds of the first go out as one notification listing them all; later ones wait until
+ * `groupInterval` seconds after the group's previous notification. With both 0 (the default)
+ * each check's transitions of a service go out at once, as one notification.
+ *
+ * Bounded: a notification lists at most `maxAlerts` transitions and counts the rest in
+ * `omitted` (the alert history keeps them all); a group leaves memory once idle for
+ * groupInterval.
+ */
+import type { Scheduler } from './clock.js';
+import type { Notification, NotifiedTransition } from './stage.js';
+
+export interface GroupOptions {
+  /** Seconds to wait for more transitions of a new group. */
+  groupWait: number;
+  /** Seconds between notifications of one group. */
+  groupInterval: number;
+  /** Transitions listed per notification at most. */
+  maxAlerts: number;
+}
+
+interface Group {
+  pending: NotifiedTransition[];
+  omitted: number;
+  cancel: (() => void) | undefined;
+  lastFlush: number | undefined;
+}
+
+export class GroupStage {
+  readonly name = 'group';
+  private readonly groups = new Map<string, Group>();
+  private readonly waitMs: number;
+  private readonly intervalMs: number;
+  /** Notifications emitted. */
+  flushed = 0;
+
+  constructor(
+    private readonly options: GroupOptions,
+    private readonly scheduler: Scheduler,
+    private readonly emit: (notification: Notification) => void,
+  ) {
+    this.waitMs = options.groupWait * 1000;
+    this.intervalMs = options.groupInterval * 1000;
+  }
+
+  push(notification: Notification): void {
+    const key = notification.groupKey;
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = { pending: [], omitted: 0, cancel: undefined, lastFlush: undefined };
+      this.groups.set(key, group);
+    }
+    for (const entry of notification.alerts) {
+      if (group.pending.length < this.options.maxAlerts) group.pending.push(entry);
+      else group.omitted++;
+    }
+    group.omitted += notification.omitted;
+    if (group.cancel !== undefined) return;
+    const now = this.scheduler.now();
+    const fresh = group.lastFlush === undefined || now - group.lastFlush >= this.intervalMs;
+    const due = fresh ? now + this.waitMs : group.lastFlush! + this.intervalMs;
+    if (due <= now) {
+      this.flush(key, notification.service);
+      return;
+    }
+    group.cancel = this.scheduler.setTimeout(() => this.flush(key, notification.service), due - now);
+  }
+
+  private flush(key: string, service: string): void {
+    const group = this.groups.get(key);
+    if (group === undefined) return;
+    group.cancel?.();
+    group.cancel = undefined;
+    const now = this.scheduler.now();
+    if (group.pending.length === 0 && group.omitted === 0) return;
+    const alerts = group.pending;
+    const omitted = group.omitted;
+    group.pending = [];
+    group.omitted = 0;
+    group.lastFlush = now;
+    this.flushed++;
+    this.emit({ groupKey: key, service, alerts, omitted, sinks: [], at: now });
+  }
+
+  /** Send every pending group now (shutdown). */
+  flushAll(): void {
+    for (const [key, group] of this.groups) {
+      const service = group.pending[0]?.transition.alert.serviceId ?? key;
+      this.flush(key, service);
+    }
+  }
+
+  /** Forget idle groups (nothing pending, last notification ≥ groupInterval ago). */
+  prune(now: number): void {
+    for (const [key, group] of this.groups) {
+      if (group.cancel === undefined && group.pending.length === 0 && (group.lastFlush === undefined || now - group.lastFlush >= this.intervalMs)) {
+        this.groups.delete(key);
+      }
+    }
+  }
+
+  /** Groups in memory; transitions waiting. */
+  stats(): { groups: number; pending: number } {
+    let pending = 0;
+    for (const g of this.groups.values()) pending += g.pending.length;
+    return { groups: this.groups.size, pending };
+  }
+}

@@ -1,0 +1,18 @@
+// The alert pipeline's public pieces.
+export { AlertPipeline, parseAlertsConfig, type AlertPipelineDeps, type AlertPipelineStats, type AlertsPlan } from './pipeline.js';
+export { ALERT_DEFAULTS, type AlertsInput, type AlertsSettings, type SinkConfig, type WebhookConfig, type CallbackFn } from './schema.js';
+export { sequence, fanOut, type Stage, type StageContext, type Notification, type NotifiedTransition, type Incident, type Sink, type SinkStats } from './stage.js';
+export { realScheduler, ManualScheduler, type Scheduler } from './clock.js';
+export { DedupStage, type DedupOptions } from './dedup.js';
+export { GroupStage, type GroupOptions } from './group.js';
+export { CorrelateStage, CORRELATION_RULES, probableCause } from './correlate.js';
+export { InhibitStage, DEFAULT_INHIBIT_RULES, type InhibitRule } from './inhibit.js';
+export { Silences, SilenceStage, type Silence, type SilenceInput } from './silence.js';
+export { RouteStage, DEFAULT_ROUTE_NAME, type Route } from './route.js';
+export { matchesAlert, matchesEntry, type AlertMatcher } from './matchers.js';
+export { ActiveAlerts } from './active.js';
+export { OtelLogSink } from './sinks/otel-log.js';
+export { ConsoleSink } from './sinks/console.js';
+export { CallbackSink } from './sinks/callback.js';
+export { WebhookSink, parseRetryAfter, type WebhookOptions, type WebhookDeps, type WebhookStats } from './sinks/webhook.js';
+export { notificationJson, notificationLine } from './sinks/format.js';

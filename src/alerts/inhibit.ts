@@ -1,0 +1,45 @@
+/**
+ * Inhibition: while an alert matching a rule's `source` fires on a service, that service's
+ * alerts matching `target` are not notified (a different alert: never itself). Resolves pass
+ * here; the pipeline drops a resolve whose firing was never notified.
+ *
+ * Defaults (DEFAULT_INHIBIT_RULES): a CRITICAL on a service suppresses its WARNINGs; a failing
+ * dependency check (`check:*`) suppresses that service's error_rate and response_time alerts.
+ */
+import { MonitoringLevel } from '../evaluator/types.js';
+import { matchesAlert, matchesEntry, type AlertMatcher } from './matchers.js';
+import type { Notification, Stage, StageContext } from './stage.js';
+
+export interface InhibitRule {
+  source: AlertMatcher;
+  target: AlertMatcher;
+}
+
+export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [
+  { source: { level: MonitoringLevel.CRITICAL }, target: { level: MonitoringLevel.WARNING } },
+  { source: { rule: 'check:*' }, target: { rule: ['error_rate', 'response_time'] } },
+];
+
+export class InhibitStage implements Stage {
+  readonly name = 'inhibit';
+  inhibited = 0;
+
+  constructor(private readonly rules: readonly InhibitRule[]) {}
+
+  run(notification: Notification, context: StageContext): Notification[] {
+    if (this.rules.length === 0) return [notification];
+    const firing = context.active.of(notification.service);
+    const kept = notification.alerts.filter((entry) => {
+      if (entry.transition.kind === 'resolved') return true;
+      const target = entry.transition.alert;
+      const inhibited = this.rules.some(
+        (rule) =>
+          matchesEntry(rule.target, entry) &&
+          firing.some((source) => source.fingerprint !== target.fingerprint && matchesAlert(rule.source, source)),
+      );
+      if (inhibited) this.inhibited++;
+      return !inhibited;
+    });
+    return kept.length === 0 ? [] : [{ ...notification, alerts: kept }];
+  }
+}

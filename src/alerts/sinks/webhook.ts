@@ -1,0 +1,208 @@
+/**
+ * Webhook sink: each notification is POSTed as JSON (notificationJson, version 1).
+ *
+ * - Every attempt is bounded by `timeout` (AbortSignal); a receiver that hangs costs one timeout.
+ * - Retries (`retries`, default 3) on network errors, timeouts, 408, 429 and 5xx, after an
+ *   exponential backoff with jitter: base·2^attempt capped at maxBackoff, then a uniformly
+ *   random delay between half and all of it. A `Retry-After` (seconds or HTTP date) on 429/503
+ *   is honoured instead, capped at maxRetryAfter. Other 4xx fail at once.
+ * - A bounded queue (`queueSize`, default 100) in front of one delivery at a time: when full,
+ *   the new notification is dropped, counted in stats().dropped and reported (at most once a
+ *   minute) through `report`.
+ * - https only unless `allowHttp`; no credentials in the URL. Header values come from
+ *   environment variables (`{ env: 'NAME' }`). Nothing logged ever holds a header value, the
+ *   URL's path or query (which often carry tokens): only the sink's name and the URL's origin.
+ * - send() never blocks: the pipeline and the other sinks never wait for this one.
+ */
+import type { Notification, Sink, SinkStats } from '../stage.js';
+import { notificationJson } from './format.js';
+
+export interface WebhookOptions {
+  url: string;
+  /** Resolved header values (secrets: never logged). */
+  headers: Record<string, string>;
+  /** Seconds per attempt. */
+  timeout: number;
+  retries: number;
+  /** Seconds, first backoff. */
+  backoff: number;
+  maxBackoff: number;
+  maxRetryAfter: number;
+  queueSize: number;
+  allowHttp: boolean;
+}
+
+export interface WebhookDeps {
+  now?: () => number;
+  /** Wait ms (retries). Default: an unref'd timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** 0..1, for jitter. Default Math.random. */
+  random?: () => number;
+  fetch?: typeof fetch;
+  /** Where drops and give-ups are reported. Default: console.warn, at most once a minute. */
+  report?: (message: string) => void;
+}
+
+export interface WebhookStats extends SinkStats {
+  retries: number;
+  /** The last failure's kind: `http 500`, `timeout`, `network` (never a URL or header). */
+  lastError?: string;
+}
+
+/** Throws an Error (the caller makes it a ConfigError) when the URL cannot be used. */
+export function checkWebhookUrl(url: string, allowHttp: boolean): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('must be an absolute URL');
+  }
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && allowHttp)) {
+    throw new Error(parsed.protocol === 'http:' ? 'must be https (set allowHttp: true to allow http)' : 'must be an https URL');
+  }
+  if (parsed.username !== '' || parsed.password !== '') throw new Error('must not hold credentials: put them in headers from environment variables');
+  return parsed;
+}
+
+/** ms to wait from a Retry-After value, or undefined. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+
+function rateLimited(write: (message: string) => void, now: () => number): (message: string) => void {
+  let last = -Infinity;
+  return (message) => {
+    const t = now();
+    if (t - last < 60_000) return;
+    last = t;
+    write(message);
+  };
+}
+
+export class WebhookSink implements Sink {
+  private readonly queue: Notification[] = [];
+  private readonly counters: WebhookStats = { sent: 0, failed: 0, dropped: 0, queued: 0, retries: 0 };
+  private running: Promise<void> | undefined;
+  private readonly origin: string;
+  private readonly url: string;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly fetch: typeof fetch;
+  private readonly report: (message: string) => void;
+
+  constructor(
+    readonly name: string,
+    private readonly options: WebhookOptions,
+    deps: WebhookDeps = {},
+  ) {
+    const url = checkWebhookUrl(options.url, options.allowHttp);
+    this.url = url.href;
+    this.origin = url.origin;
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? realSleep;
+    this.random = deps.random ?? Math.random;
+    this.fetch = deps.fetch ?? globalThis.fetch;
+    this.report = deps.report ?? rateLimited((m) => console.warn(m), this.now);
+  }
+
+  send(notification: Notification): void {
+    if (this.queue.length >= this.options.queueSize) {
+      this.counters.dropped++;
+      this.report(`[otel-health] webhook sink "${this.name}" (${this.origin}): queue full (${this.options.queueSize}), ${this.counters.dropped} notification(s) dropped so far`);
+      return;
+    }
+    this.queue.push(notification);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (let n = this.queue.shift(); n !== undefined; n = this.queue.shift()) {
+      try {
+        await this.deliver(n);
+      } catch {
+        this.counters.failed++;
+      }
+    }
+  }
+
+  /** The delay before retry `attempt` (0-based): exponential, capped, with jitter in [½, 1]. */
+  backoffMs(attempt: number): number {
+    const base = Math.min(this.options.maxBackoff, this.options.backoff * 2 ** attempt) * 1000;
+    return base / 2 + (base / 2) * this.random();
+  }
+
+  private async deliver(notification: Notification): Promise<void> {
+    const body = JSON.stringify(notificationJson(notification));
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(body);
+      if (outcome.ok) {
+        this.counters.sent++;
+        return;
+      }
+      this.counters.lastError = outcome.error;
+      if (!outcome.retry || attempt >= this.options.retries) {
+        this.counters.failed++;
+        this.report(`[otel-health] webhook sink "${this.name}" (${this.origin}): gave up on a notification after ${attempt + 1} attempt(s): ${outcome.error}`);
+        return;
+      }
+      this.counters.retries++;
+      const wait =
+        outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, this.options.maxRetryAfter * 1000) : this.backoffMs(attempt);
+      await this.sleep(wait);
+    }
+  }
+
+  private async attempt(body: string): Promise<{ ok: boolean; retry: boolean; error?: string; retryAfterMs?: number }> {
+    let response: Response;
+    try {
+      response = await this.fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'otel-health', ...this.options.headers },
+        body,
+        signal: AbortSignal.timeout(this.options.timeout * 1000),
+        redirect: 'error',
+      });
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      return { ok: false, retry: true, error: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' };
+    }
+    // Free the connection; the body is not read.
+    await response.body?.cancel().catch(() => undefined);
+    if (response.ok) return { ok: true, retry: false };
+    const status = response.status;
+    const retry = status === 408 || status === 429 || status >= 500;
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), this.now()) : undefined;
+    return { ok: false, retry, error: `http ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+
+  stats(): WebhookStats {
+    return { ...this.counters, queued: this.queue.length };
+  }
+
+  /** Wait for the queue to drain, at most `timeoutMs` (default one attempt's timeout). */
+  async flush(timeoutMs = this.options.timeout * 1000): Promise<void> {
+    if (this.running === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.running,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
