@@ -84,11 +84,13 @@ export function alertLogProcessors(env: Env = process.env): LogRecordProcessor[]
 export interface OwnedProviders {
   meterProvider: MeterProvider;
   loggerProvider: LoggerProvider;
+  /** The export readers' producers: shut them down after the MeterProvider (its last export needs them). */
+  producers: HealthMetricProducer[];
 }
 
 export function createProviders(resource: Resource, healthReader: HealthReader, env: Env = process.env): OwnedProviders {
-  const { readers } = exportReaders(env);
+  const { readers, producers } = exportReaders(env);
   const meterProvider = new MeterProvider({ resource, readers: [healthReader, ...readers] });
   const loggerProvider = new LoggerProvider({ resource, processors: alertLogProcessors(env) });
-  return { meterProvider, loggerProvider };
+  return { meterProvider, loggerProvider, producers };
 }

@@ -59,6 +59,7 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   if (owned !== undefined && meterProvider === undefined) {
     // Only the logger provider was wanted; the meter provider built alongside is not used.
     await owned.meterProvider.shutdown().catch(() => undefined);
+    owned.producers.forEach((p) => p.shutdown());
   }
   const host = meterProvider !== undefined && hostMetrics !== false ? startHostMetrics(meterProvider) : undefined;
   const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
@@ -73,8 +74,13 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       instrumentation.release();
       host?.shutdown();
       const work: Promise<unknown>[] = [];
-      if (meterProvider !== undefined) work.push(meterProvider.shutdown());
-      else if (userReader === undefined) work.push(reader.shutdown());
+      if (meterProvider !== undefined) {
+        // Producers stop receiving data only after the provider's final export has read them.
+        work.push(meterProvider.shutdown().finally(() => owned?.producers.forEach((p) => p.shutdown())));
+      } else {
+        owned?.producers.forEach((p) => p.shutdown());
+        if (userReader === undefined) work.push(reader.shutdown());
+      }
       if (owned !== undefined && userLoggerProvider === undefined) work.push(owned.loggerProvider.shutdown());
       // Exporters stuck on a hanging endpoint wait OTEL_EXPORTER_OTLP_TIMEOUT per signal: bound it.
       await withTimeout(Promise.all(work), timeoutSeconds);

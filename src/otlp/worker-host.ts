@@ -233,6 +233,7 @@ export class OtlpWorkerHost {
         p.settle({ ok: false, error });
       }
     }
+    this.updateRef();
   }
 
   /** Forgets an exporter; terminates the worker when no exporter is left. */
@@ -283,7 +284,16 @@ export class OtlpWorkerHost {
         return;
       }
       this.pending.set(id, { exporter, settle: resolve });
+      this.updateRef();
     });
+  }
+
+  /** Keep the process alive exactly while some request waits for the worker's answer. */
+  private updateRef(): void {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    if (this.pending.size > 0) worker.ref();
+    else worker.unref();
   }
 
   private ensureWorker(): Worker {
@@ -304,11 +314,14 @@ export class OtlpWorkerHost {
       delete env.NODE_OPTIONS;
       worker = new Worker(located.url, { ...options, env, execArgv: [] });
     }
-    worker.unref();
     this.generation++;
     this.worker = worker;
     this.lastWorkerError = undefined;
     worker.on('message', (msg: WorkerToMain) => this.onMessage(msg));
+    // After the 'message' listener: adding the first one re-refs the worker's port, which would
+    // keep an otherwise finished service alive. updateRef() holds the process only while a
+    // request is in flight (bounded by the exporter's timeout), so a last export is not lost.
+    worker.unref();
     worker.on('error', (error) => {
       if (worker === this.worker) this.lastWorkerError = error;
       diag.error('otel-health: OTLP export worker failed', error);
@@ -336,6 +349,7 @@ export class OtlpWorkerHost {
       const p = this.pending.get(msg.id);
       if (p === undefined) return; // settled already (timed out, or its exporter shut down)
       this.pending.delete(msg.id);
+      this.updateRef();
       p.settle(msg.ok ? { ok: true } : { ok: false, error: fromWireError(msg.error) });
     } else if (msg.op === 'diag') {
       diag[msg.level](`otel-health OTLP worker: ${msg.message}`);

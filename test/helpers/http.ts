@@ -47,8 +47,10 @@ export function trackSockets(server: Server): { allClosed(): Promise<void>; coun
   return {
     count: () => seen,
     async allClosed() {
-      // Not events.once: it rejects on the 'error' a reset connection emits before 'close'.
-      await Promise.all([...open].map((s) => (s.closed ? undefined : new Promise((resolve) => s.once('close', resolve)))));
+      // Not events.once: it rejects on the 'error' a reset connection emits before 'close'. And
+      // not `socket.closed`: it turns true a tick before 'close', which is what the
+      // instrumentation listens to. Sockets leave `open` in their own 'close' listener.
+      await Promise.all([...open].map((s) => new Promise((resolve) => s.once('close', resolve))));
     },
   };
 }
