@@ -1,0 +1,270 @@
+/**
+ * otel-health demo: a small node:http shop service, monitored by otel-health, under generated
+ * load that goes through four phases:
+ *
+ *   steady         15 s  answers in 5–25 ms
+ *   latency spike  15 s  a slow dependency: every request waits 1.1–1.5 s
+ *                         → response_time (p95 ≥ 1 s) fires at ERROR
+ *   error burst    15 s  the dependency fails: ~30 % of requests wait for its 1 s timeout and
+ *                         answer 503, the rest are fast again
+ *                         → error_rate fires at ERROR; p95 stays ≥ 1 s, so response_time holds
+ *   recovery       20 s  the dependency is back → both alerts resolve
+ *
+ * It prints one line of HealthMetrics per check (every second): time, phase, status, level,
+ * requests/s, error rate, p50/p95/p99 response time, CPU, RSS, open connections and event-loop
+ * delay p99. Each alert prints once as it fires and resolves: that line comes from otel-health's
+ * embedded console sink (the default LoggerProvider writes each `health.alert` log event to the
+ * console when no OTLP endpoint is configured); with OTEL_EXPORTER_OTLP_ENDPOINT set, the alerts
+ * go to your collector as log records and the demo prints them itself instead. At the end: a
+ * summary of the alerts. The demo shuts the monitor down and exits by itself after about 70 s
+ * (exit code 1 if the alerts above did not fire and resolve as described).
+ *
+ * Run it:   npm run demo          (node --import tsx examples/demo.ts)
+ *
+ * The load generator is a child process (this file with the argument `load`): at most 24
+ * concurrent keep-alive requests, to 127.0.0.1 only, each worker pausing 20–100 ms between
+ * requests (a closed loop: when the service slows down, the request rate drops, as with real
+ * clients). Keeping it out of the service's process keeps the CPU figures the service's own.
+ */
+import http from 'node:http';
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setRoute, startHealthMonitoring, type Alert, type AlertTransition, type HealthMetrics } from '../src/index.js';
+
+const PHASES = [
+  { name: 'steady', seconds: 15, about: 'answers in 5–25 ms' },
+  { name: 'latency spike', seconds: 15, about: 'a slow dependency: every request waits 1.1–1.5 s' },
+  { name: 'error burst', seconds: 15, about: '~30% of requests time out on the dependency after 1 s and answer 503' },
+  { name: 'recovery', seconds: 20, about: 'the dependency is back' },
+] as const;
+type PhaseName = (typeof PHASES)[number]['name'];
+
+const CONCURRENCY = 24;
+const CHECK_INTERVAL = 1;
+/** Hard stop, whatever happens: well inside the two minutes promised. */
+const DEADLINE_MS = 110_000;
+
+// ---------------------------------------------------------------------------------------------
+// The load generator (child process).
+
+async function generateLoad(port: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  let running = true;
+  const stop = (): void => {
+    running = false;
+  };
+  process.on('disconnect', stop);
+  process.on('SIGTERM', stop);
+  const send = (method: string, path: string, body?: string): Promise<void> =>
+    new Promise((resolve) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method, path, agent, headers: body ? { 'content-type': 'application/json' } : {} },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+          res.on('error', () => resolve());
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy());
+      req.on('error', () => resolve());
+      req.end(body);
+    });
+  const worker = async (): Promise<void> => {
+    while (running) {
+      const r = Math.random();
+      if (r < 0.5) await send('GET', `/api/products/${1 + Math.floor(Math.random() * 500)}`);
+      else if (r < 0.85) await send('GET', '/api/products?page=1');
+      else await send('POST', '/api/orders', JSON.stringify({ product: 42, quantity: 1 }));
+      await sleep(20 + Math.random() * 80);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  agent.destroy();
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service.
+
+let phase: PhaseName | 'load stopped' = 'steady';
+const served = { total: 0, errors: 0 };
+
+function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method === 'GET' && /^\/api\/products\/\d+$/.test(url.pathname)) setRoute(req, '/api/products/:id');
+  else if (req.method === 'GET' && url.pathname === '/api/products') setRoute(req, '/api/products');
+  else if (req.method === 'POST' && url.pathname === '/api/orders') setRoute(req, '/api/orders');
+  else {
+    res.statusCode = 404;
+    res.end();
+    return;
+  }
+  req.resume(); // a POST body is read and ignored
+
+  let delay = 5 + Math.random() * 20;
+  let status = req.method === 'POST' ? 201 : 200;
+  if (phase === 'latency spike') delay = 1100 + Math.random() * 400;
+  if (phase === 'error burst' && Math.random() < 0.3) {
+    delay = 1000 + Math.random() * 100;
+    status = 503;
+  }
+  const timer = setTimeout(() => {
+    served.total++;
+    if (status >= 500) served.errors++;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(status >= 500 ? '{"error":"upstream timeout"}' : '{"ok":true}');
+  }, delay);
+  res.on('close', () => clearTimeout(timer));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+const started = performance.now();
+const since = (): string => `+${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+
+function pad(value: string, width: number): string {
+  return value.padEnd(width);
+}
+
+function num(value: number | undefined, width: number, digits = 0): string {
+  return (value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits)).padStart(width);
+}
+
+const HEADER =
+  `${pad('time', 7)} ${pad('phase', 13)} ${pad('status', 9)} ${pad('level', 8)} ${'req/s'.padStart(6)} ${'err%'.padStart(6)}` +
+  `  ${'p50/p95/p99 ms'.padStart(16)} ${'cpu%'.padStart(5)} ${'rss MB'.padStart(6)} ${'conns'.padStart(5)} ${'eld p99 ms'.padStart(10)}`;
+
+function line(m: HealthMetrics, at: typeof phase): string {
+  const rt = m.responseTime;
+  const ms = (seconds: number, width: number): string => (m.requestCount === 0 ? '–'.padStart(width) : num(seconds * 1000, width));
+  const latency = `${ms(rt.p50, 4)}/${ms(rt.p95, 5)}/${ms(rt.p99, 5)}`;
+  return (
+    `${since()} ${pad(at, 13)} ${pad(m.status, 9)} ${pad(m.level, 8)} ${num(m.requestRate, 6)} ${num(m.errorRate * 100, 6, 1)}` +
+    `  ${latency.padStart(16)} ${num(m.cpu === undefined ? undefined : m.cpu * 100, 5)} ${num(m.memory?.rss === undefined ? undefined : m.memory.rss / 2 ** 20, 6)}` +
+    ` ${num(m.connections, 5)} ${num(m.eventLoopDelay === undefined ? undefined : m.eventLoopDelay.p99 * 1000, 10, 1)}`
+  );
+}
+
+/** Whether otel-health's embedded console sink prints alerts (no OTLP logs endpoint configured). */
+function embeddedConsoleSink(env: NodeJS.ProcessEnv = process.env): boolean {
+  const choices = (env.OTEL_LOGS_EXPORTER ?? 'otlp').split(',').map((s) => s.trim().toLowerCase());
+  if (choices.includes('none')) return false;
+  if (choices.includes('console')) return true;
+  return !(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main.
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    console.error('demo: did not finish within its deadline; exiting');
+    process.exit(2);
+  }, DEADLINE_MS);
+  deadline.unref();
+
+  const server = http.createServer(handle);
+  server.keepAliveTimeout = 5_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+
+  const monitor = await startHealthMonitoring({
+    serviceName: 'demo-shop',
+    checkInterval: CHECK_INTERVAL,
+    // Defaults except: CRITICAL error rate raised from 25 % to 75 %. The burst averages ~30 %
+    // but swings 20–50 % from one 1 s window to the next (its failures take a second each), and
+    // the demo should read as one ERROR alert, not ERROR and CRITICAL taking turns.
+    errorThreshold: { warning: 0.05, error: 0.1, critical: 0.75 },
+    // Default: WARNING 0.5 s, ERROR 1 s, CRITICAL 2.5 s (p95).
+    responseTimeThreshold: {},
+  });
+
+  const cpu = os.cpus();
+  console.log(
+    `otel-health demo — service demo-shop on 127.0.0.1:${port}, checks every ${CHECK_INTERVAL}s; ` +
+      `node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}`,
+  );
+  console.log(`load: ${CONCURRENCY} concurrent keep-alive clients in a child process`);
+  const printAlerts = !embeddedConsoleSink();
+
+  // Alerts: counted here; printed by otel-health's console sink (or here, when it is not active).
+  const alerts: { transition: AlertTransition; phase: typeof phase; at: string }[] = [];
+  monitor.on('alert', (alert: Alert, transition: AlertTransition) => {
+    alerts.push({ transition, phase, at: since() });
+    if (printAlerts) console.log(`${since()} ALERT ${alert.level} ${transition.kind} ${alert.message}`);
+  });
+
+  // One line per check: the monitor keeps the latest HealthMetrics; print each new one.
+  let lastPrinted = 0;
+  let checks = 0;
+  const printer = setInterval(() => {
+    const m = monitor.latest();
+    if (m === undefined || m.timestamp === lastPrinted) return;
+    lastPrinted = m.timestamp;
+    checks++;
+    console.log(line(m, phase));
+  }, 50);
+
+  const load: ChildProcess = fork(fileURLToPath(import.meta.url), ['load', String(port)], { stdio: 'inherit' });
+  const loadExited = once(load, 'exit');
+
+  for (const p of PHASES) {
+    phase = p.name;
+    console.log(`── ${p.name} (${p.seconds} s): ${p.about}`);
+    if (p.name === 'steady') console.log(HEADER);
+    await sleep(p.seconds * 1000);
+  }
+
+  // Stop the load, let the last check print, then shut down cleanly.
+  phase = 'load stopped';
+  load.disconnect();
+  await Promise.race([loadExited, sleep(5_000).then(() => load.kill())]);
+  await sleep(CHECK_INTERVAL * 1000 + 100);
+  clearInterval(printer);
+  await monitor.shutdown();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  // Summary.
+  const count = (kind: AlertTransition['kind']): number => alerts.filter((a) => a.transition.kind === kind).length;
+  console.log('── summary');
+  console.log(
+    `${checks} checks, ${served.total} requests served (${served.errors} answered 5xx); ` +
+      `alerts: ${count('firing')} fired, ${count('escalated')} escalated, ${count('resolved')} resolved`,
+  );
+  for (const { transition, phase: during, at } of alerts) {
+    const a = transition.alert;
+    console.log(`  ${at}  ${pad(a.rule, 14)} ${pad(transition.kind, 9)} ${pad(a.level, 8)} during ${during}`);
+  }
+  const firing = monitor.firingAlerts();
+  if (firing.length > 0) console.log(`still firing at the end: ${firing.map((a) => `${a.rule} (${a.level})`).join(', ')}`);
+
+  const story = [
+    ['response_time', 'firing', 'latency spike'],
+    ['error_rate', 'firing', 'error burst'],
+    ['response_time', 'resolved', 'recovery'],
+    ['error_rate', 'resolved', 'recovery'],
+  ] as const;
+  const missing = story.filter(
+    ([rule, kind, during]) => !alerts.some((a) => a.transition.alert.rule === rule && a.transition.kind === kind && a.phase === during),
+  );
+  if (missing.length === 0 && firing.length === 0) {
+    console.log('as expected: the spike fired response_time, the burst fired error_rate, recovery resolved both');
+  } else {
+    for (const [rule, kind, during] of missing) console.log(`unexpected: no ${rule} ${kind} during ${during}`);
+    process.exitCode = 1;
+  }
+  clearTimeout(deadline);
+}
+
+if (process.argv[2] === 'load') {
+  await generateLoad(Number(process.argv[3]));
+} else {
+  await main();
+}
