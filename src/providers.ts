@@ -81,16 +81,17 @@ export function alertLogProcessors(env: Env = process.env): LogRecordProcessor[]
   return processors;
 }
 
-export interface OwnedProviders {
-  meterProvider: MeterProvider;
-  loggerProvider: LoggerProvider;
-  /** The export readers' producers: shut them down after the MeterProvider (its last export needs them). */
-  producers: HealthMetricProducer[];
+/** A MeterProvider with the HealthReader and the export readers the environment asks for. */
+export function createMeterProvider(
+  resource: Resource,
+  healthReader: HealthReader,
+  env: Env = process.env,
+): { meterProvider: MeterProvider; producers: HealthMetricProducer[] } {
+  const { readers, producers } = exportReaders(env);
+  return { meterProvider: new MeterProvider({ resource, readers: [healthReader, ...readers] }), producers };
 }
 
-export function createProviders(resource: Resource, healthReader: HealthReader, env: Env = process.env): OwnedProviders {
-  const { readers, producers } = exportReaders(env);
-  const meterProvider = new MeterProvider({ resource, readers: [healthReader, ...readers] });
-  const loggerProvider = new LoggerProvider({ resource, processors: alertLogProcessors(env) });
-  return { meterProvider, loggerProvider, producers };
+/** A LoggerProvider for the alert log events, exporting as the environment asks. */
+export function createLoggerProvider(resource: Resource, env: Env = process.env): LoggerProvider {
+  return new LoggerProvider({ resource, processors: alertLogProcessors(env) });
 }

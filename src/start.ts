@@ -4,7 +4,7 @@ import { HealthReader } from './evaluator/health-reader.js';
 import { HealthMonitor } from './evaluator/health-monitor.js';
 import { acquireInstrumentation } from './instrumentation/index.js';
 import { startHostMetrics } from './instrumentation/runtime/index.js';
-import { buildResource, createProviders } from './providers.js';
+import { buildResource, createLoggerProvider, createMeterProvider } from './providers.js';
 import { SCOPE_NAME } from './instrumentation/names.js';
 import { VERSION } from './version.js';
 import { parseAlertsConfig } from './alerts/pipeline.js';
@@ -49,18 +49,13 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   const timeoutSeconds = shutdownTimeout !== undefined && shutdownTimeout > 0 ? shutdownTimeout : 5;
 
   const reader = userReader ?? new HealthReader();
-  let owned: ReturnType<typeof createProviders> | undefined;
-  let loggerProvider = userLoggerProvider;
-  if (userReader === undefined || loggerProvider === undefined) {
-    owned = createProviders(buildResource(config.serviceName), reader);
-  }
-  loggerProvider ??= owned!.loggerProvider;
-  const meterProvider = userReader === undefined ? owned?.meterProvider : undefined;
-  if (owned !== undefined && meterProvider === undefined) {
-    // Only the logger provider was wanted; the meter provider built alongside is not used.
-    await owned.meterProvider.shutdown().catch(() => undefined);
-    owned.producers.forEach((p) => p.shutdown());
-  }
+  // Build only what the user did not bring: a MeterProvider unless they registered the reader
+  // on their own, a LoggerProvider unless they passed theirs.
+  const resource = buildResource(config.serviceName);
+  const owned = userReader === undefined ? createMeterProvider(resource, reader) : undefined;
+  const meterProvider = owned?.meterProvider;
+  const ownedLoggerProvider = userLoggerProvider === undefined ? createLoggerProvider(resource) : undefined;
+  const loggerProvider = userLoggerProvider ?? ownedLoggerProvider!;
   const host = meterProvider !== undefined && hostMetrics !== false ? startHostMetrics(meterProvider) : undefined;
   const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
 
@@ -74,14 +69,11 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       instrumentation.release();
       host?.shutdown();
       const work: Promise<unknown>[] = [];
-      if (meterProvider !== undefined) {
+      if (owned !== undefined) {
         // Producers stop receiving data only after the provider's final export has read them.
-        work.push(meterProvider.shutdown().finally(() => owned?.producers.forEach((p) => p.shutdown())));
-      } else {
-        owned?.producers.forEach((p) => p.shutdown());
-        if (userReader === undefined) work.push(reader.shutdown());
+        work.push(owned.meterProvider.shutdown().finally(() => owned.producers.forEach((p) => p.shutdown())));
       }
-      if (owned !== undefined && userLoggerProvider === undefined) work.push(owned.loggerProvider.shutdown());
+      if (ownedLoggerProvider !== undefined) work.push(ownedLoggerProvider.shutdown());
       // Exporters stuck on a hanging endpoint wait OTEL_EXPORTER_OTLP_TIMEOUT per signal: bound it.
       await withTimeout(Promise.all(work), timeoutSeconds);
     },

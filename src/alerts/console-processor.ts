@@ -14,7 +14,10 @@ export class ConsoleAlertProcessor implements LogRecordProcessor {
     try {
       const a = record.attributes;
       const time = new Date(record.hrTime[0] * 1000 + record.hrTime[1] / 1e6).toISOString();
-      this.write(`${time} [otel-health] ${String(a['health.alert.level'])} ${String(a['health.alert.state'])} ${String(record.body)}`);
+      // The transition (firing / escalated / resolved) rather than the state, so an escalation
+      // does not read as a new alert.
+      const transition = a['health.alert.transition'] ?? a['health.alert.state'];
+      this.write(`${time} [otel-health] ${String(a['health.alert.level'])} ${String(transition)} ${String(record.body)}`);
     } catch {
       // A console that throws (closed stdout) must not reach the monitor.
     }

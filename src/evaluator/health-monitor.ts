@@ -138,7 +138,20 @@ export class HealthMonitor extends EventEmitter {
     this.metricsHistory.push(metrics);
     this.latestMetrics = metrics;
     this.handleTransitions(transitions);
+    this.emitCheck(metrics);
     return metrics;
+  }
+
+  /** 'check' listeners (user code) get every HealthMetrics; one that throws never stops the loop. */
+  private emitCheck(metrics: HealthMetrics): void {
+    for (const listener of this.listeners('check')) {
+      try {
+        const result = (listener as (m: HealthMetrics) => unknown)(metrics);
+        if (result instanceof Promise) result.catch(() => this.internalErrors++);
+      } catch {
+        this.internalErrors++;
+      }
+    }
   }
 
   /** Silences of alert notifications: `add({ matchers, expiresAt, comment })`, `list()`, `expire(id)`. */
