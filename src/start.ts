@@ -1,5 +1,5 @@
 import type { LoggerProvider } from '@opentelemetry/sdk-logs';
-import { loadConfig, type MonitoringConfigInput } from './config/index.js';
+import { ConfigError, loadConfig, type ConfigIssue, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
 import { HealthReader } from './evaluator/health-reader.js';
 import { HealthMonitor } from './evaluator/health-monitor.js';
 import { acquireInstrumentation } from './instrumentation/index.js';
@@ -38,14 +38,36 @@ async function withTimeout(work: Promise<unknown>, seconds: number): Promise<voi
 }
 
 /**
+ * The whole configuration, checked before anything starts: one ConfigError lists every bad
+ * field, of the monitoring options and of the alert pipeline's `alerts` section alike.
+ */
+function validate(input: MonitoringConfigInput): MonitoringConfig {
+  const issues: ConfigIssue[] = [];
+  let config: MonitoringConfig | undefined;
+  try {
+    config = loadConfig(input);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+  }
+  try {
+    parseAlertsConfig(config?.alerts ?? input.alerts ?? {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const known = new Set(issues.map((i) => i.path));
+    issues.push(...error.issues.filter((i) => !known.has(i.path)));
+  }
+  if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
+  return config;
+}
+
+/**
  * Start monitoring this process: HTTP and runtime instrumentation, the health evaluator and
  * alert log events. Bad options reject with a ConfigError naming every bad field.
  */
 export async function startHealthMonitoring(options: HealthMonitorOptions = {}): Promise<HealthMonitor> {
   const { reader: userReader, loggerProvider: userLoggerProvider, hostMetrics, shutdownTimeout, ...input } = options;
-  const config = loadConfig(input);
-  // The alert pipeline's section is validated before anything starts (a ConfigError names its fields).
-  parseAlertsConfig(config.alerts);
+  const config = validate(input);
   const timeoutSeconds = shutdownTimeout !== undefined && shutdownTimeout > 0 ? shutdownTimeout : 5;
 
   const reader = userReader ?? new HealthReader();

@@ -37,3 +37,20 @@ test("'check' fires with each HealthMetrics; a throwing listener stops neither t
     await monitor.shutdown();
   }
 });
+
+test('one ConfigError lists bad monitoring options and bad alert settings together', async () => {
+  await assert.rejects(
+    startHealthMonitoring({
+      checkInterval: -1,
+      loggerProvider: new LoggerProvider(),
+      alerts: { routes: [{ match: { level: 'LOUD' as never }, sink: 'nowhere' }], sinks: { hook: { type: 'webhook', url: 'http://x.example/hook' } } },
+    }),
+    (error: Error & { issues?: { path: string }[] }) => {
+      assert.equal(error.name, 'ConfigError');
+      const paths = (error.issues ?? []).map((i) => i.path);
+      assert.ok(paths.includes('checkInterval'), paths.join(', '));
+      assert.ok(paths.some((p) => p.startsWith('alerts.routes.0')), paths.join(', '));
+      return true;
+    },
+  );
+});
