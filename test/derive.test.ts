@@ -1,3 +1,4 @@
+import { exponentialPoint } from '../src/instrumentation/aggregation/otel-points.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
@@ -47,17 +48,7 @@ function descriptor(name: string, unit = 's') {
 function expPoint(values: number[], maxSize = 160): OtelExponentialHistogram {
   const h = new ExponentialHistogram(maxSize);
   for (const v of values) h.record(v);
-  const s = h.snapshot();
-  return {
-    count: s.count,
-    sum: s.sum,
-    scale: s.scale,
-    zeroCount: s.zeroCount,
-    positive: { offset: s.offset, bucketCounts: s.bucketCounts },
-    negative: { offset: 0, bucketCounts: [] },
-    min: s.count > 0 ? s.min : undefined,
-    max: s.count > 0 ? s.max : undefined,
-  };
+  return exponentialPoint(h);
 }
 
 function expHistogram(name: string, points: [Attributes, number[], number?][]): MetricData {

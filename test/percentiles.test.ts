@@ -1,6 +1,7 @@
+import { exponentialPoint } from '../src/instrumentation/aggregation/otel-points.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ExponentialHistogram as OtelExponentialHistogram, Histogram as OtelHistogram } from '@opentelemetry/sdk-metrics';
+import type { Histogram as OtelHistogram } from '@opentelemetry/sdk-metrics';
 import { ExplicitHistogram } from '../src/instrumentation/aggregation/explicit-histogram.js';
 import { ExponentialHistogram } from '../src/instrumentation/aggregation/exponential-histogram.js';
 import {
@@ -34,19 +35,7 @@ function logNormal(n: number, median: number, sigma: number, seed: number): numb
   return out;
 }
 
-function toPoint(h: ExponentialHistogram): OtelExponentialHistogram {
-  const s = h.snapshot();
-  return {
-    count: s.count,
-    sum: s.sum,
-    scale: s.scale,
-    zeroCount: s.zeroCount,
-    positive: { offset: s.offset, bucketCounts: s.bucketCounts },
-    negative: { offset: 0, bucketCounts: [] },
-    min: s.count > 0 ? s.min : undefined,
-    max: s.count > 0 ? s.max : undefined,
-  };
-}
+const toPoint = exponentialPoint;
 
 function explicitPoint(h: ExplicitHistogram): OtelHistogram {
   return {

@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { ExplicitHistogram } from './aggregation/explicit-histogram.js';
 import { ExponentialHistogram } from './aggregation/exponential-histogram.js';
+import { explicitPoint, exponentialPoint } from './aggregation/otel-points.js';
 import type { Instrument, Series } from './aggregation/instrument.js';
 import type { CollectContext, MetricSource } from './metric-source.js';
 import { SCOPE_NAME } from './names.js';
@@ -162,7 +163,7 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
       // A delta window with no recordings has no point, as in the SDK (readers treat it as 0).
       if (delta && !acc.fresh) continue;
       const value =
-        d.type !== InstrumentType.HISTOGRAM ? acc.value : exponential ? exponentialValue(acc.exponential!) : explicitValue(acc.explicit!);
+        d.type !== InstrumentType.HISTOGRAM ? acc.value : exponential ? exponentialPoint(acc.exponential!) : explicitPoint(acc.explicit!);
       points.push({ startTime: acc.startTime, endTime, attributes: series.attributes, value });
       acc.fresh = false;
       if (delta) {
@@ -198,28 +199,4 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
       dataPoints: points as DataPoint<OtelHistogram>[],
     };
   }
-}
-
-function explicitValue(h: ExplicitHistogram): OtelHistogram {
-  return {
-    buckets: { boundaries: [...h.bounds], counts: Array.from(h.counts) },
-    count: h.count,
-    sum: h.sum,
-    min: h.count > 0 ? h.min : undefined,
-    max: h.count > 0 ? h.max : undefined,
-  };
-}
-
-function exponentialValue(h: ExponentialHistogram): OtelExponentialHistogram {
-  const s = h.snapshot();
-  return {
-    count: s.count,
-    sum: s.sum,
-    scale: s.scale,
-    zeroCount: s.zeroCount,
-    positive: { offset: s.offset, bucketCounts: s.bucketCounts },
-    negative: { offset: 0, bucketCounts: [] },
-    min: s.count > 0 ? s.min : undefined,
-    max: s.count > 0 ? s.max : undefined,
-  };
 }

@@ -251,44 +251,12 @@ class ExportChannel {
   }
 }
 
-/**
- * OTLP/HTTP JSON metric exporter whose serialization and sending run in a worker thread,
- * through the stock `OTLPMetricExporter`. Use it like the stock exporter, e.g. with a
- * `PeriodicExportingMetricReader`.
- *
- * The shared worker is unref()'d, so a pending export() does not keep the process alive by
- * itself (the SDK's readers and processors hold their own export timers while they wait);
- * forceFlush() and shutdown() do, for at most `shutdownTimeoutMillis`.
- */
-export class WorkerMetricExporter implements PushMetricExporter {
-  private readonly channel: ExportChannel;
-  /** The stock exporter's own selector logic (temporality preference, env variable,
-   * aggregation preference), run with a delegate that never sends anything. */
-  private readonly selectors: OTLPMetricExporterBase;
+/** What both worker exporters share: the channel to the worker and its lifecycle. */
+abstract class WorkerExporterBase {
+  protected readonly channel: ExportChannel;
 
-  constructor(options: WorkerMetricExporterOptions = {}) {
-    const aggregationPreference = options.aggregationPreference ?? histogramAggregationFromEnv();
-    this.selectors = new OTLPMetricExporterBase(NEVER_SENDS, {
-      temporalityPreference: options.temporalityPreference,
-      aggregationPreference,
-    });
-    this.channel = new ExportChannel('metrics', options);
-  }
-
-  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    this.channel.send(
-      () => ({ signal: 'metrics', payload: wireResourceMetrics(metrics) }),
-      () => ({ signal: 'metrics', payload: toCloneable(wireResourceMetrics(metrics)) as ReturnType<typeof wireResourceMetrics> }),
-      resultCallback,
-    );
-  }
-
-  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
-    return this.selectors.selectAggregationTemporality(instrumentType);
-  }
-
-  selectAggregation(instrumentType: InstrumentType): AggregationOption {
-    return this.selectors.selectAggregation(instrumentType);
+  protected constructor(signal: Signal, options: WorkerExporterOptions) {
+    this.channel = new ExportChannel(signal, options);
   }
 
   /** Batches dropped because `maxQueue` batches were already waiting for the worker. */
@@ -314,6 +282,46 @@ export class WorkerMetricExporter implements PushMetricExporter {
   }
 }
 
+/**
+ * OTLP/HTTP JSON metric exporter whose serialization and sending run in a worker thread,
+ * through the stock `OTLPMetricExporter`. Use it like the stock exporter, e.g. with a
+ * `PeriodicExportingMetricReader`.
+ *
+ * The shared worker is unref()'d, so a pending export() does not keep the process alive by
+ * itself (the SDK's readers and processors hold their own export timers while they wait);
+ * forceFlush() and shutdown() do, for at most `shutdownTimeoutMillis`.
+ */
+export class WorkerMetricExporter extends WorkerExporterBase implements PushMetricExporter {
+  /** The stock exporter's own selector logic (temporality preference, env variable,
+   * aggregation preference), run with a delegate that never sends anything. */
+  private readonly selectors: OTLPMetricExporterBase;
+
+  constructor(options: WorkerMetricExporterOptions = {}) {
+    const aggregationPreference = options.aggregationPreference ?? histogramAggregationFromEnv();
+    super('metrics', options);
+    this.selectors = new OTLPMetricExporterBase(NEVER_SENDS, {
+      temporalityPreference: options.temporalityPreference,
+      aggregationPreference,
+    });
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.channel.send(
+      () => ({ signal: 'metrics', payload: wireResourceMetrics(metrics) }),
+      () => ({ signal: 'metrics', payload: toCloneable(wireResourceMetrics(metrics)) as ReturnType<typeof wireResourceMetrics> }),
+      resultCallback,
+    );
+  }
+
+  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+    return this.selectors.selectAggregationTemporality(instrumentType);
+  }
+
+  selectAggregation(instrumentType: InstrumentType): AggregationOption {
+    return this.selectors.selectAggregation(instrumentType);
+  }
+}
+
 type Delegate = ConstructorParameters<typeof OTLPMetricExporterBase>[0];
 const NEVER_SENDS: Delegate = {
   export: (_items, resultCallback) =>
@@ -332,11 +340,9 @@ const NEVER_SENDS: Delegate = {
  * itself (the SDK's readers and processors hold their own export timers while they wait);
  * forceFlush() and shutdown() do, for at most `shutdownTimeoutMillis`.
  */
-export class WorkerLogRecordExporter implements LogRecordExporter {
-  private readonly channel: ExportChannel;
-
+export class WorkerLogRecordExporter extends WorkerExporterBase implements LogRecordExporter {
   constructor(options: WorkerExporterOptions = {}) {
-    this.channel = new ExportChannel('logs', options);
+    super('logs', options);
   }
 
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
@@ -345,27 +351,5 @@ export class WorkerLogRecordExporter implements LogRecordExporter {
       () => ({ signal: 'logs', payload: toCloneable(wireLogBatch(logs)) as ReturnType<typeof wireLogBatch> }),
       resultCallback,
     );
-  }
-
-  /** Batches dropped because `maxQueue` batches were already waiting for the worker. */
-  get droppedBatches(): number {
-    return this.channel.droppedBatches;
-  }
-
-  /** Batches handed to the worker and not answered yet. */
-  get pendingBatches(): number {
-    return this.channel.pendingBatches;
-  }
-
-  /** Waits for the batches handed to the worker so far, at most `shutdownTimeoutMillis`. */
-  forceFlush(): Promise<void> {
-    return this.channel.forceFlush();
-  }
-
-  /** Flushes, stops the stock exporter in the worker and, when this was the worker's last
-   * exporter, terminates the worker. Resolves within `shutdownTimeoutMillis` even when the
-   * endpoint hangs; batches still pending then get FAILED, and later exports FAILED at once. */
-  shutdown(): Promise<void> {
-    return this.channel.shutdown();
   }
 }
