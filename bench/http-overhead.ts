@@ -52,11 +52,13 @@ interface Options {
   connections: number;
   variants: VariantName[];
   exportIntervalMs: number;
+  /** otel-health's checkInterval, seconds (default 1: fifteen times the package default, to be conservative). */
+  checkInterval: number;
   out: string | undefined;
 }
 
 const USAGE = `usage: node --import tsx bench/http-overhead.ts [--rounds 5] [--duration 8] [--warmup 2]
-       [--connections 50] [--variants ${VARIANTS.join(',')}] [--export-interval 1000] [--out bench/RESULTS.md]`;
+       [--connections 50] [--variants ${VARIANTS.join(',')}] [--export-interval 1000] [--check-interval 1] [--out bench/RESULTS.md]`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -68,6 +70,7 @@ function parseOptions(argv: string[]): Options {
       connections: { type: 'string', default: '50' },
       variants: { type: 'string', default: VARIANTS.join(',') },
       'export-interval': { type: 'string', default: '1000' },
+      'check-interval': { type: 'string', default: '1' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -94,6 +97,7 @@ function parseOptions(argv: string[]): Options {
     connections: int('connections', values.connections, 1, 1000),
     variants: variants as VariantName[],
     exportIntervalMs: int('export-interval', values['export-interval'], 100, 60_000),
+    checkInterval: int('check-interval', values['check-interval'], 1, 3600),
     out: values.out,
   };
 }
@@ -248,6 +252,7 @@ class Harness {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${this.sinkPort}`,
       OTEL_METRIC_EXPORT_INTERVAL: String(this.opts.exportIntervalMs),
       BENCH_EXPORT_INTERVAL_MS: String(this.opts.exportIntervalMs),
+      BENCH_CHECK_INTERVAL_S: String(this.opts.checkInterval),
       BENCH_VARIANT: variant,
     };
     if (variant === 'instrumentation-http') {
@@ -567,7 +572,7 @@ function markdown(opts: Options, machine: Machine, records: RunRecord[], summari
   out.push(
     `${opts.rounds} rounds × ${opts.variants.length} variants; ${opts.duration} s measured after ${opts.warmup} s warm-up ` +
       `(not counted) per run; ${opts.connections} connections, pipelining 1; export interval ${opts.exportIntervalMs} ms ` +
-      'for every exporting variant.',
+      `for every exporting variant; otel-health checkInterval ${opts.checkInterval} s.`,
     '',
   );
   for (const l of machineLines(machine)) out.push(`- ${l}`);

@@ -74,7 +74,8 @@ async function setupOtelHealth(): Promise<Setup> {
     throw new Error('src/index.ts does not export startHealthMonitoring (yet)');
   }
   const startHealthMonitoring = mod.startHealthMonitoring as StartHealthMonitoring;
-  const monitor = await startHealthMonitoring({ serviceName: 'bench', checkInterval: 1 });
+  const checkInterval = Number(process.env.BENCH_CHECK_INTERVAL_S ?? '1');
+  const monitor = await startHealthMonitoring({ serviceName: 'bench', checkInterval: checkInterval > 0 ? checkInterval : 1 });
   return { shutdown: () => monitor.shutdown() };
 }
 

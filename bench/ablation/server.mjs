@@ -27,6 +27,10 @@ if (mode === 'noop') {
 } else if (mode === 'instr') {
   const { acquireInstrumentation } = await import('../../src/instrumentation/index.ts');
   const h = acquireInstrumentation(); stop = async () => h.release();
+} else if (mode === 'full15') {
+  const { startHealthMonitoring } = await import('../../src/index.ts');
+  const m = await startHealthMonitoring({ serviceName: 'x' });
+  stop = () => m.shutdown();
 } else if (mode === 'full' || mode === 'full-noexport' || mode === 'full-nohost') {
   if (mode === 'full-noexport') delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const { startHealthMonitoring } = await import('../../src/index.ts');
