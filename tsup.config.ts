@@ -9,6 +9,8 @@ export default defineConfig({
     // Started with new Worker() by src/otlp/worker-host.ts, which looks for it next to the
     // bundle it is part of (dist/otlp-worker.js for dist/index.js, .cjs for .cjs).
     'otlp-worker': 'src/otlp/otlp-worker.ts',
+    // The `otel-health` command (package.json "bin"); esbuild keeps its #! line.
+    cli: 'src/cli.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
