@@ -12,6 +12,7 @@ export {
   type RuleName,
 } from './evaluator/types.js';
 export { parseConfig, ConfigError, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
+export type { StatusServerConfig } from './config/schema.js';
 export {
   HealthMetricProducer,
   type HealthMetricProducerOptions,
@@ -24,6 +25,7 @@ export {
   expressMountRoute,
   type HttpInstrumentationOptions,
 } from './instrumentation/index.js';
+export { startStatusServer, statusServerOf, type StatusServer, type StatusServerOptions } from './http/index.js';
 export { WorkerMetricExporter, WorkerLogRecordExporter } from './otlp/index.js';
 export { ALERT_EVENT_NAME } from './alerts/log-record.js';
 export type { HistoryRow, AlertHistoryEntry } from './history/index.js';

@@ -9,6 +9,7 @@ import { SCOPE_NAME } from './instrumentation/names.js';
 import { VERSION } from './version.js';
 import { parseAlertsConfig } from './alerts/pipeline.js';
 import type { HttpInstrumentationOptions } from './instrumentation/http/http-instrumentation.js';
+import { startStatusServer, type StatusServer } from './http/status-server.js';
 
 /** Options of startHealthMonitoring: the MonitoringConfig fields plus how to join an existing SDK. */
 export interface HealthMonitorOptions extends MonitoringConfigInput {
@@ -81,6 +82,7 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   const host = meterProvider !== undefined && hostMetrics !== false ? startHostMetrics(meterProvider) : undefined;
   const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
 
+  let status: StatusServer | undefined;
   const monitor = new HealthMonitor({
     config,
     reader,
@@ -98,8 +100,26 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       if (ownedLoggerProvider !== undefined) work.push(ownedLoggerProvider.shutdown());
       // Exporters stuck on a hanging endpoint wait OTEL_EXPORTER_OTLP_TIMEOUT per signal: bound it.
       await withTimeout(Promise.all(work), timeoutSeconds);
+      // Last: /health/ready answered 503 during the flush above.
+      await status?.close();
     },
   });
+  if (config.statusServer !== undefined) {
+    const { port, host, token } = config.statusServer;
+    try {
+      status = await startStatusServer(monitor, { port, host, ...(token !== undefined ? { token } : {}) });
+    } catch (error) {
+      await monitor.shutdown();
+      const code = (error as { code?: string }).code ?? (error as Error).message;
+      throw new Error(`otel-health: the status server cannot listen on ${host}:${port} (${code})`, { cause: error });
+    }
+    // /health/ready turns 503 the moment shutdown begins, before the flush.
+    const shutdown = monitor.shutdown.bind(monitor);
+    monitor.shutdown = () => {
+      status?.drain();
+      return shutdown();
+    };
+  }
   monitor.start();
   return monitor;
 }

@@ -15,6 +15,9 @@
  * | `OTEL_HEALTH_ALERT_COOLDOWN` (s) | `alerts.cooldown` |
  * | `OTEL_HEALTH_IGNORE_PATHS` (comma list) | `http.ignorePaths` |
  * | `OTEL_HEALTH_IGNORE_PORTS` (comma list) | `http.ignorePorts` |
+ * | `OTEL_HEALTH_STATUS_PORT` | `statusServer.port` |
+ * | `OTEL_HEALTH_STATUS_HOST` | `statusServer.host` |
+ * | `OTEL_HEALTH_STATUS_TOKEN` | `statusServer.token` |
  *
  * A threshold variable holds a number (the ERROR level), `false`/`off` (rule off), or
  * `key=value` pairs: `warning=0.05,error=0.1,critical=0.25,for=30,recovery=0.8,minRequests=10`.
@@ -26,7 +29,7 @@ import type { MonitoringConfig, MonitoringConfigInput } from './schema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-type Kind = 'string' | 'number' | 'threshold' | 'list' | 'ports';
+type Kind = 'string' | 'number' | 'threshold' | 'list' | 'ports' | 'port' | 'secret';
 
 interface EnvVar {
   name: string;
@@ -47,6 +50,9 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'OTEL_HEALTH_ALERT_COOLDOWN', path: ['alerts', 'cooldown'], kind: 'number' },
   { name: 'OTEL_HEALTH_IGNORE_PATHS', path: ['http', 'ignorePaths'], kind: 'list' },
   { name: 'OTEL_HEALTH_IGNORE_PORTS', path: ['http', 'ignorePorts'], kind: 'ports' },
+  { name: 'OTEL_HEALTH_STATUS_PORT', path: ['statusServer', 'port'], kind: 'port' },
+  { name: 'OTEL_HEALTH_STATUS_HOST', path: ['statusServer', 'host'], kind: 'string' },
+  { name: 'OTEL_HEALTH_STATUS_TOKEN', path: ['statusServer', 'token'], kind: 'secret' },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
@@ -89,6 +95,16 @@ function parseValue(v: EnvVar, raw: string): { value: unknown } | { error: strin
     }
     case 'list':
       return { value: raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0) };
+    case 'port': {
+      const n = parseNumber(raw);
+      if (n === undefined || !Number.isInteger(n) || n < 0 || n > 65535) {
+        return { error: `must be a port number (0–65535; got ${JSON.stringify(raw.trim())})` };
+      }
+      return { value: n };
+    }
+    case 'secret':
+      // Never echoed in messages: the schema's messages name only the length rule.
+      return { value: raw.trim() };
     case 'ports': {
       const ports: number[] = [];
       for (const part of raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
@@ -199,7 +215,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const NESTED = ['resourceThresholds', 'alerts', 'http'];
+const NESTED = ['resourceThresholds', 'alerts', 'http', 'statusServer'];
 
 /**
  * Environment under explicit options: a key given in `options` (not undefined) wins; the

@@ -127,6 +127,18 @@ export interface MonitoringConfig {
   /** Custom health checks, in the order given. */
   checks: HealthCheckConfig[];
   http: HttpConfig;
+  /** The opt-in status server (/health, /health/live, /health/ready, /); absent: not started. */
+  statusServer?: StatusServerConfig;
+}
+
+/** The status server's settings after parsing. */
+export interface StatusServerConfig {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Address to bind. Default `127.0.0.1`. */
+  host: string;
+  /** When set: `/` and `/health` need `Authorization: Bearer <token>` (or Basic with the token as password). */
+  token?: string;
 }
 
 /** The configuration as a user writes it: everything optional. */
@@ -146,6 +158,8 @@ export interface MonitoringConfigInput {
   /** By name (`{ db: () => ping() }`), or a list of `{ name, check, … }`. */
   checks?: Record<string, HealthCheckInput> | Array<HealthCheckInput & { name: string }>;
   http?: Partial<HttpConfig>;
+  /** Start the status server: `{ port, host?, token? }`; `false` keeps it off even when the environment sets it. */
+  statusServer?: { port?: number; host?: string; token?: string } | false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +169,9 @@ export const DEFAULT_SERVICE_NAME = 'unknown_service:node';
 export const DEFAULT_CHECK_INTERVAL = 15;
 export const DEFAULT_METRICS_RETENTION = 86_400;
 export const DEFAULT_ALERT_COOLDOWN = 300;
+export const DEFAULT_STATUS_HOST = '127.0.0.1';
+/** Shortest status server token accepted. */
+export const MIN_STATUS_TOKEN_LENGTH = 16;
 export const DEFAULT_FOR = 0;
 export const DEFAULT_RECOVERY = 0.8;
 export const DEFAULT_MIN_REQUESTS = 5;
@@ -343,6 +360,44 @@ const alertsSchema = z
   )
   .prefault({});
 
+const portMessage = 'must be a port number (0–65535; 0 picks a free port)';
+const portSchema = z
+  .number({
+    error: (issue) =>
+      issue.input === undefined ? 'required to start the status server (or OTEL_HEALTH_STATUS_PORT)' : portMessage,
+  })
+  .int(portMessage)
+  .min(0, portMessage)
+  .max(65535, portMessage);
+
+/** `false` (off, even when the environment sets it) or `{ port, host?, token? }`. */
+const statusServerSchema = z
+  .preprocess(
+    (v) => (v === false ? undefined : v),
+    z
+      .strictObject(
+        {
+          port: portSchema,
+          host: z
+            .string({ error: 'must be an address to bind (a string)' })
+            .trim()
+            .min(1, 'must not be empty')
+            .max(255, 'must be at most 255 characters')
+            .default(DEFAULT_STATUS_HOST),
+          // A custom refinement, not min(): its message never echoes the value (a secret).
+          token: z
+            .string({ error: 'must be a string' })
+            .refine((t) => t.length >= MIN_STATUS_TOKEN_LENGTH && t.length <= 1024, {
+              message: `must be ${MIN_STATUS_TOKEN_LENGTH} to 1024 characters`,
+            })
+            .optional(),
+        },
+        { error: (issue) => (issue.code === 'invalid_type' ? 'must be false or an object { port, host?, token? }' : undefined) },
+      )
+      .optional(),
+  )
+  .optional();
+
 const resourceSchema = z
   .strictObject(
     {
@@ -381,6 +436,7 @@ export const monitoringConfigSchema = z
       alerts: alertsSchema,
       checks: checksSchema,
       http: httpSchema,
+      statusServer: statusServerSchema,
       reader: z.unknown().optional(),
       loggerProvider: z.unknown().optional(),
     },
@@ -414,5 +470,6 @@ export const monitoringConfigSchema = z
         for: entry.for ?? DEFAULT_FOR,
       })),
       http: c.http,
+      ...(c.statusServer ? { statusServer: c.statusServer } : {}),
     };
   });

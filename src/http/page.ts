@@ -1,0 +1,325 @@
+/**
+ * The status page: one self-contained HTML document (inline CSS, inline SVG plots, a few lines
+ * of inline script under a CSP nonce; no fonts, scripts or images from anywhere). The page is
+ * rendered on the server, so it reads without script; the script only localises times and
+ * refreshes the content every check interval. Every value from the monitor is HTML-escaped.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AlertHistoryEntry, HistoryRow } from '../history/index.js';
+import type { Alert, HealthMetrics, MonitoringLevel } from '../evaluator/types.js';
+
+export interface StatusSnapshot {
+  serviceName: string;
+  /** Epoch ms the page was rendered. */
+  now: number;
+  checkInterval: number;
+  retention: number;
+  shuttingDown: boolean;
+  ready: { ready: boolean; status: string; reason?: string };
+  level: MonitoringLevel;
+  services: { serviceId: string; latest: HealthMetrics | undefined; history: HistoryRow[] }[];
+  firing: Alert[];
+  alertHistory: AlertHistoryEntry[];
+  /** ERROR levels of the rules (absent: rule off), drawn as dashed lines. */
+  thresholds: { errorRate?: number; p95?: number; cpu?: number; memory?: number; connections?: number };
+}
+
+const MAX_POINTS = 400;
+const MAX_TABLE_ROWS = 50;
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const pct = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(digits)}%`);
+const ms = (s: number | undefined): string => (s === undefined || Number.isNaN(s) ? '–' : s < 1 ? `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms` : `${s.toFixed(2)} s`);
+const count = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : String(Math.round(v)));
+const iso = (t: number): string => new Date(t).toISOString();
+const clock = (t: number): string => iso(t).slice(11, 19);
+const time = (t: number): string => `<time datetime="${iso(t)}">${clock(t)} UTC</time>`;
+
+function duration(msValue: number): string {
+  const s = Math.max(0, Math.round(msValue / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function ruleValue(rule: string, v: number): string {
+  if (rule === 'error_rate' || rule === 'cpu' || rule === 'memory') return pct(v);
+  if (rule === 'response_time' || rule === 'event_loop_delay') return ms(v);
+  if (rule.startsWith('check:')) return v >= 1 ? 'failing' : 'ok';
+  return count(v);
+}
+
+const levelClass = (level: string): string => `lv-${escapeHtml(level.toLowerCase())}`;
+
+// ---------------------------------------------------------------------------------------------
+// Plots.
+
+interface Series {
+  title: string;
+  value: (row: HistoryRow) => number | undefined;
+  format: (v: number) => string;
+  threshold?: number;
+  /** The y axis reaches at least this much. */
+  floor: number;
+}
+
+/**
+ * At most MAX_POINTS points: rows in equal index buckets, each bucket's maximum (a spike in a
+ * long history stays visible) at its last timestamp.
+ */
+function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number | undefined): [number, number | undefined][] {
+  if (rows.length <= MAX_POINTS) return rows.map((r) => [r.timestamp, value(r)]);
+  const out: [number, number | undefined][] = [];
+  const size = rows.length / MAX_POINTS;
+  for (let b = 0; b < MAX_POINTS; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(rows.length, Math.floor((b + 1) * size));
+    let max: number | undefined;
+    for (let i = from; i < to; i++) {
+      const v = value(rows[i]!);
+      if (v !== undefined && !Number.isNaN(v) && (max === undefined || v > max)) max = v;
+    }
+    out.push([rows[to - 1]!.timestamp, max]);
+  }
+  return out;
+}
+
+const W = 560;
+const H = 150;
+const PAD = { left: 64, right: 10, top: 10, bottom: 22 };
+
+function plot(series: Series, rows: HistoryRow[], t0: number, t1: number): string {
+  const points = downsample(rows, series.value);
+  const values = points.map((p) => p[1]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const last = values.at(-1);
+  const top = Math.max(series.floor, series.threshold ?? 0, ...values) * 1.1;
+  const x = (t: number) => PAD.left + ((t - t0) / Math.max(1, t1 - t0)) * (W - PAD.left - PAD.right);
+  const y = (v: number) => PAD.top + (1 - v / top) * (H - PAD.top - PAD.bottom);
+  const segments: string[] = [];
+  let current: string[] = [];
+  for (const [t, v] of points) {
+    if (v === undefined || !Number.isFinite(v)) {
+      if (current.length > 0) segments.push(current.join(' '));
+      current = [];
+      continue;
+    }
+    current.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
+  }
+  if (current.length > 0) segments.push(current.join(' '));
+  const lines = segments
+    .map((s) => (s.includes(' ') ? `<polyline class="line" points="${s}"/>` : `<circle class="dot" r="2.5" cx="${s.split(',')[0]}" cy="${s.split(',')[1]}"/>`))
+    .join('');
+  const grid = [0, 0.5, 1]
+    .map((f) => {
+      const v = (top / 1.1) * f;
+      return `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(series.format(v))}</text>`;
+    })
+    .join('');
+  const threshold =
+    series.threshold !== undefined
+      ? `<line class="threshold" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(series.threshold).toFixed(1)}" y2="${y(series.threshold).toFixed(1)}"><title>ERROR level ${escapeHtml(series.format(series.threshold))}</title></line>`
+      : '';
+  const xAxis = `<text class="axis" x="${PAD.left}" y="${H - 6}">${clock(t0)}</text><text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${clock(t1)} UTC</text>`;
+  const empty = values.length === 0 ? `<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no data yet</text>` : '';
+  return `<figure class="plot"><figcaption>${escapeHtml(series.title)} <span class="now">${last === undefined ? '–' : escapeHtml(series.format(last))}</span></figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(series.title)} over time">${grid}${threshold}${lines}${empty}${xAxis}</svg></figure>`;
+}
+
+function plots(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): string {
+  const series: Series[] = [
+    { title: 'Error rate', value: (r) => r.errorRate, format: (v) => pct(v), threshold: s.thresholds.errorRate, floor: 0.05 },
+    { title: 'p95 response time', value: (r) => r.responseTime.p95, format: ms, threshold: s.thresholds.p95, floor: 0.1 },
+    { title: 'CPU', value: (r) => r.cpu, format: (v) => pct(v, 0), threshold: s.thresholds.cpu, floor: 0.1 },
+    { title: 'Memory', value: (r) => r.memory?.utilization, format: (v) => pct(v, 0), threshold: s.thresholds.memory, floor: 0.1 },
+    { title: 'Open connections', value: (r) => r.connections, format: count, threshold: s.thresholds.connections, floor: 5 },
+  ];
+  // A threshold far above the data would flatten the plot: draw it only when within 3× of the data.
+  return series
+    .map((x) => {
+      const max = Math.max(0, ...rows.map((r) => x.value(r) ?? 0).filter(Number.isFinite));
+      const shown = x.threshold !== undefined && x.threshold <= Math.max(max, x.floor) * 3 ? x : { ...x, threshold: undefined };
+      return plot(shown, rows, t0, t1);
+    })
+    .join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alert timeline: one lane per alert (fingerprint), a bar from firing to resolved, coloured by level.
+
+function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1: number): string {
+  const lanes = new Map<string, { label: string; spans: { from: number; to: number; level: string; open: boolean }[] }>();
+  for (const e of entries) {
+    const key = e.alert.fingerprint;
+    let lane = lanes.get(key);
+    if (lane === undefined) {
+      lane = { label: `${e.alert.rule} · ${e.alert.serviceId}`, spans: [] };
+      lanes.set(key, lane);
+    }
+    const open = lane.spans.at(-1);
+    if (open?.open) {
+      open.to = e.at;
+      open.open = false;
+    }
+    if (e.kind !== 'resolved') lane.spans.push({ from: e.at, to: t1, level: e.alert.level, open: true });
+  }
+  // Alerts firing from before the retained history still get a lane.
+  for (const a of firing) {
+    if (!lanes.has(a.fingerprint)) {
+      lanes.set(a.fingerprint, { label: `${a.rule} · ${a.serviceId}`, spans: [{ from: Math.max(a.startsAt, t0), to: t1, level: a.level, open: true }] });
+    }
+  }
+  if (lanes.size === 0) return '<p class="muted">No alert in the retained history.</p>';
+  const laneH = 22;
+  const shown = [...lanes.values()].slice(-20);
+  const height = shown.length * laneH + 24;
+  const left = 200;
+  const x = (t: number) => left + ((Math.min(Math.max(t, t0), t1) - t0) / Math.max(1, t1 - t0)) * (W * 1.6 - left - 10);
+  const rows = shown
+    .map((lane, i) => {
+      const yTop = i * laneH + 4;
+      const bars = lane.spans
+        .map(
+          (s) =>
+            `<rect class="bar ${levelClass(s.level)}" x="${x(s.from).toFixed(1)}" y="${yTop + 3}" width="${Math.max(3, x(s.to) - x(s.from)).toFixed(1)}" height="${laneH - 8}" rx="3"><title>${escapeHtml(lane.label)}: ${escapeHtml(s.level)} ${clock(s.from)}–${s.open ? 'now' : clock(s.to)}</title></rect>`,
+        )
+        .join('');
+      return `<text class="lane" x="${left - 8}" y="${yTop + laneH / 2 + 3}" text-anchor="end">${escapeHtml(lane.label)}</text><line class="grid" x1="${left}" x2="${W * 1.6 - 10}" y1="${yTop + laneH - 2}" y2="${yTop + laneH - 2}"/>${bars}`;
+    })
+    .join('');
+  const axis = `<text class="axis" x="${left}" y="${height - 4}">${clock(t0)}</text><text class="axis" x="${W * 1.6 - 10}" y="${height - 4}" text-anchor="end">${clock(t1)} UTC</text>`;
+  return `<svg class="timeline" viewBox="0 0 ${W * 1.6} ${height}" role="img" aria-label="alert timeline">${rows}${axis}</svg>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document.
+
+function statusWord(s: StatusSnapshot, latest: HealthMetrics | undefined): { word: string; cls: string } {
+  if (s.shuttingDown) return { word: 'shutting down', cls: 'st-unhealthy' };
+  const status = latest?.status ?? 'unknown';
+  return { word: status, cls: `st-${status}` };
+}
+
+function card(label: string, value: string): string {
+  return `<div class="card"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div></div>`;
+}
+
+function firingTable(firing: Alert[], now: number): string {
+  if (firing.length === 0) return '<p class="muted" id="no-alerts">No alert is firing.</p>';
+  const rows = firing
+    .map(
+      (a) =>
+        `<tr class="alert"><td><span class="pill ${levelClass(a.level)}">${escapeHtml(a.level)}</span></td><td class="rule">${escapeHtml(a.rule)}</td><td>${escapeHtml(a.serviceId)}</td><td>${escapeHtml(ruleValue(a.rule, a.value))} / ${escapeHtml(ruleValue(a.rule, a.threshold))}</td><td>${time(a.startsAt)} (${duration(now - a.startsAt)})</td><td class="message">${escapeHtml(a.message)}</td></tr>`,
+    )
+    .join('');
+  return `<table id="firing"><thead><tr><th>level</th><th>rule</th><th>service</th><th>value / threshold</th><th>since</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function checksTable(latest: HealthMetrics | undefined): string {
+  if (latest === undefined || latest.checks.length === 0) return '<p class="muted">No custom check configured.</p>';
+  const rows = latest.checks
+    .map((c) => {
+      const error = c.error === undefined ? '' : (c.error.split('\n', 1)[0] ?? '').slice(0, 200);
+      return `<tr><td>${escapeHtml(c.name)}</td><td><span class="pill ${c.ok ? 'lv-info' : 'lv-error'}">${c.ok ? 'ok' : 'failing'}</span></td><td>${c.durationMs.toFixed(0)} ms</td><td>${escapeHtml(error)}</td></tr>`;
+    })
+    .join('');
+  return `<table><thead><tr><th>check</th><th>result</th><th>duration</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function transitionsTable(entries: AlertHistoryEntry[]): string {
+  if (entries.length === 0) return '';
+  const rows = entries
+    .slice(-MAX_TABLE_ROWS)
+    .reverse()
+    .map(
+      (e) =>
+        `<tr><td>${time(e.at)}</td><td>${escapeHtml(e.kind)}</td><td><span class="pill ${levelClass(e.alert.level)}">${escapeHtml(e.alert.level)}</span></td><td>${escapeHtml(e.alert.rule)}</td><td class="message">${escapeHtml(e.alert.message)}</td></tr>`,
+    )
+    .join('');
+  return `<details><summary>Last ${Math.min(entries.length, MAX_TABLE_ROWS)} transitions</summary><table><thead><tr><th>at</th><th>transition</th><th>level</th><th>rule</th><th>message</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+const STYLE = `
+:root{--ok:#1b7f3b;--warn:#a35d00;--err:#c0262d;--crit:#7b1fa2;--unk:#5f6b7a;--fg:#1d232b;--muted:#5f6b7a;--line:#dfe3e8;--bg:#f6f7f9}
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{display:flex;align-items:center;gap:16px;flex-wrap:wrap;padding:16px 24px;background:#fff;border-bottom:1px solid var(--line)}
+h1{font-size:20px;margin:0}h2{font-size:16px;margin:24px 0 8px}main{padding:0 24px 24px;max-width:1280px}
+.status{font-size:18px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;padding:4px 12px;border-radius:6px;color:#fff}
+.st-healthy{background:var(--ok)}.st-degraded{background:var(--warn)}.st-unhealthy{background:var(--err)}.st-unknown{background:var(--unk)}
+.meta{color:var(--muted)}.muted{color:var(--muted)}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin-top:16px}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 12px}.card .label{color:var(--muted);font-size:12px}.card .value{font-size:18px;font-weight:600}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);border-radius:8px}
+th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}th{font-size:12px;color:var(--muted);font-weight:600}
+.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
+.lv-info{background:var(--ok)}.lv-warning{background:var(--warn)}.lv-error{background:var(--err)}.lv-critical{background:var(--crit)}
+.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px}
+.plot{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px}
+.plot figcaption{font-weight:600;margin:0 0 4px 4px}.plot .now{float:right;font-weight:400;color:var(--muted)}
+svg{width:100%;height:auto;display:block}
+.line{fill:none;stroke:#2563eb;stroke-width:1.8;stroke-linejoin:round}.dot{fill:#2563eb}
+.grid{stroke:var(--line);stroke-width:1}.threshold{stroke:var(--err);stroke-width:1.2;stroke-dasharray:5 4}
+.axis{font-size:11px;fill:var(--muted)}.empty{font-size:13px;fill:var(--muted)}.lane{font-size:12px;fill:var(--fg)}
+.timeline{background:#fff;border:1px solid var(--line);border-radius:8px}
+rect.lv-info{fill:var(--ok)}rect.lv-warning{fill:var(--warn)}rect.lv-error{fill:var(--err)}rect.lv-critical{fill:var(--crit)}
+details{margin-top:8px}summary{cursor:pointer;color:var(--muted)}
+`;
+
+/** Localise `<time>` elements and refresh `<main>` every check interval (same origin only). */
+function script(refreshSeconds: number): string {
+  return `(function(){
+var fmt=function(root){root.querySelectorAll('time[datetime]').forEach(function(el){var d=new Date(el.getAttribute('datetime'));if(!isNaN(d))el.textContent=d.toLocaleTimeString();});};
+fmt(document);
+var every=${Math.round(refreshSeconds * 1000)};
+var tick=function(){if(document.hidden){setTimeout(tick,every);return;}
+fetch(location.pathname,{cache:'no-store',credentials:'same-origin'}).then(function(r){return r.ok?r.text():null;}).then(function(html){
+if(html){var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.querySelector('body');if(next){document.body.replaceChildren.apply(document.body,Array.prototype.slice.call(next.children).filter(function(n){return n.tagName!=='SCRIPT';}));fmt(document);}}
+}).catch(function(){}).then(function(){setTimeout(tick,every);});};
+setTimeout(tick,every);
+})();`;
+}
+
+/** The page and the nonce its inline style and script carry (for the CSP header). */
+export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
+  const nonce = randomBytes(16).toString('base64');
+  const own = s.services[0];
+  const latest = own?.latest;
+  const st = statusWord(s, latest);
+  const allRows = s.services.flatMap((x) => x.history);
+  const oldest = Math.min(s.now - s.checkInterval * 1000 * 10, ...allRows.map((r) => r.timestamp), ...s.alertHistory.map((e) => e.at));
+  const t0 = Math.max(oldest, s.now - s.retention * 1000);
+  const t1 = s.now;
+  const cards = latest
+    ? [
+        card('Requests / s', latest.requestRate.toFixed(2)),
+        card('Error rate', pct(latest.errorRate)),
+        card('p95 response', ms(latest.responseTime.p95)),
+        card('CPU', pct(latest.cpu, 0)),
+        card('Memory', pct(latest.memory?.utilization, 0)),
+        card('Connections', count(latest.connections)),
+        card('Event loop p99', ms(latest.eventLoopDelay?.p99)),
+      ].join('')
+    : '';
+  const servicePlots = s.services
+    .map(
+      (svc) =>
+        `<section class="service"><h2>History${s.services.length > 1 ? ` · ${escapeHtml(svc.serviceId)}` : ''} <span class="meta">(${svc.history.length} checks, every ${escapeHtml(s.checkInterval)} s)</span></h2><div class="plots">${plots(s, svc.history, t0, t1)}</div></section>`,
+    )
+    .join('');
+  const readyText = s.ready.ready ? 'ready' : `not ready: ${s.ready.reason ?? ''}`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">
+<title>${escapeHtml(s.serviceName)}: ${escapeHtml(st.word)}</title><style nonce="${nonce}">${STYLE}</style></head>
+<body><header><h1>${escapeHtml(s.serviceName)}</h1><span id="status" class="status ${st.cls}">${escapeHtml(st.word)}</span>
+<span class="meta" id="level">level ${escapeHtml(s.level)} · ${escapeHtml(readyText)}</span>
+<span class="meta">${latest ? `last check ${time(latest.timestamp)}` : 'no check yet'}</span></header>
+<main><div class="cards">${cards}</div>
+<h2>Firing alerts</h2>${firingTable(s.firing, s.now)}
+<h2>Checks</h2>${checksTable(latest)}
+${servicePlots}
+<h2>Alert timeline</h2>${timeline(s.alertHistory, s.firing, t0, t1)}${transitionsTable(s.alertHistory)}
+<p class="meta">Rendered ${time(s.now)} · plots show each bucket's maximum · dashed line: the rule's ERROR level.</p></main>
+<script nonce="${nonce}">${script(Math.min(60, Math.max(2, s.checkInterval)))}</script></body></html>`;
+  return { html, nonce };
+}
