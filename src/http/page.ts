@@ -88,6 +88,8 @@ function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number | undef
 }
 
 const W = 560;
+/** Timeline width: about its width on screen, so its text is not scaled up. */
+const TW = 1180;
 const H = 150;
 const PAD = { left: 64, right: 10, top: 10, bottom: 22 };
 
@@ -132,7 +134,7 @@ function plots(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): s
     { title: 'Error rate', value: (r) => r.errorRate, format: (v) => pct(v), threshold: s.thresholds.errorRate, floor: 0.05 },
     { title: 'p95 response time', value: (r) => r.responseTime.p95, format: ms, threshold: s.thresholds.p95, floor: 0.1 },
     { title: 'CPU', value: (r) => r.cpu, format: (v) => pct(v, 0), threshold: s.thresholds.cpu, floor: 0.1 },
-    { title: 'Memory', value: (r) => r.memory?.utilization, format: (v) => pct(v, 0), threshold: s.thresholds.memory, floor: 0.1 },
+    { title: 'Memory', value: (r) => r.memory?.utilization, format: (v) => pct(v), threshold: s.thresholds.memory, floor: 0.1 },
     { title: 'Open connections', value: (r) => r.connections, format: count, threshold: s.thresholds.connections, floor: 5 },
   ];
   // A threshold far above the data would flatten the plot: draw it only when within 3× of the data.
@@ -175,7 +177,7 @@ function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1:
   const shown = [...lanes.values()].slice(-20);
   const height = shown.length * laneH + 24;
   const left = 200;
-  const x = (t: number) => left + ((Math.min(Math.max(t, t0), t1) - t0) / Math.max(1, t1 - t0)) * (W * 1.6 - left - 10);
+  const x = (t: number) => left + ((Math.min(Math.max(t, t0), t1) - t0) / Math.max(1, t1 - t0)) * (TW - left - 10);
   const rows = shown
     .map((lane, i) => {
       const yTop = i * laneH + 4;
@@ -185,11 +187,11 @@ function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1:
             `<rect class="bar ${levelClass(s.level)}" x="${x(s.from).toFixed(1)}" y="${yTop + 3}" width="${Math.max(3, x(s.to) - x(s.from)).toFixed(1)}" height="${laneH - 8}" rx="3"><title>${escapeHtml(lane.label)}: ${escapeHtml(s.level)} ${clock(s.from)}–${s.open ? 'now' : clock(s.to)}</title></rect>`,
         )
         .join('');
-      return `<text class="lane" x="${left - 8}" y="${yTop + laneH / 2 + 3}" text-anchor="end">${escapeHtml(lane.label)}</text><line class="grid" x1="${left}" x2="${W * 1.6 - 10}" y1="${yTop + laneH - 2}" y2="${yTop + laneH - 2}"/>${bars}`;
+      return `<text class="lane" x="${left - 8}" y="${yTop + laneH / 2 + 3}" text-anchor="end">${escapeHtml(lane.label)}</text><line class="grid" x1="${left}" x2="${TW - 10}" y1="${yTop + laneH - 2}" y2="${yTop + laneH - 2}"/>${bars}`;
     })
     .join('');
-  const axis = `<text class="axis" x="${left}" y="${height - 4}">${clock(t0)}</text><text class="axis" x="${W * 1.6 - 10}" y="${height - 4}" text-anchor="end">${clock(t1)} UTC</text>`;
-  return `<svg class="timeline" viewBox="0 0 ${W * 1.6} ${height}" role="img" aria-label="alert timeline">${rows}${axis}</svg>`;
+  const axis = `<text class="axis" x="${left}" y="${height - 4}">${clock(t0)}</text><text class="axis" x="${TW - 10}" y="${height - 4}" text-anchor="end">${clock(t1)} UTC</text>`;
+  return `<svg class="timeline" viewBox="0 0 ${TW} ${height}" role="img" aria-label="alert timeline">${rows}${axis}</svg>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,16 +289,17 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
   const latest = own?.latest;
   const st = statusWord(s, latest);
   const allRows = s.services.flatMap((x) => x.history);
-  const oldest = Math.min(s.now - s.checkInterval * 1000 * 10, ...allRows.map((r) => r.timestamp), ...s.alertHistory.map((e) => e.at));
-  const t0 = Math.max(oldest, s.now - s.retention * 1000);
+  // The x axis spans the retained data (at least 1 s), ending now.
   const t1 = s.now;
+  const oldest = Math.min(t1 - 1_000, ...allRows.map((r) => r.timestamp), ...s.alertHistory.map((e) => e.at));
+  const t0 = Math.max(oldest, t1 - s.retention * 1000);
   const cards = latest
     ? [
         card('Requests / s', latest.requestRate.toFixed(2)),
         card('Error rate', pct(latest.errorRate)),
         card('p95 response', ms(latest.responseTime.p95)),
         card('CPU', pct(latest.cpu, 0)),
-        card('Memory', pct(latest.memory?.utilization, 0)),
+        card('Memory', pct(latest.memory?.utilization)),
         card('Connections', count(latest.connections)),
         card('Event loop p99', ms(latest.eventLoopDelay?.p99)),
       ].join('')
