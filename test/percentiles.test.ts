@@ -1,7 +1,6 @@
-import { exponentialPoint } from '../src/instrumentation/aggregation/otel-points.js';
+import { explicitPoint, exponentialPoint } from '../src/instrumentation/aggregation/otel-points.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Histogram as OtelHistogram } from '@opentelemetry/sdk-metrics';
 import { ExplicitHistogram } from '../src/instrumentation/aggregation/explicit-histogram.js';
 import { ExponentialHistogram } from '../src/instrumentation/aggregation/exponential-histogram.js';
 import {
@@ -36,16 +35,6 @@ function logNormal(n: number, median: number, sigma: number, seed: number): numb
 }
 
 const toPoint = exponentialPoint;
-
-function explicitPoint(h: ExplicitHistogram): OtelHistogram {
-  return {
-    buckets: { boundaries: [...h.bounds], counts: Array.from(h.counts) },
-    count: h.count,
-    sum: h.sum,
-    min: h.count > 0 ? h.min : undefined,
-    max: h.count > 0 ? h.max : undefined,
-  };
-}
 
 /** Nearest-rank quantile of sorted values. */
 function exact(sorted: readonly number[], q: number): number {
