@@ -1,0 +1,78 @@
+/**
+ * A plain node:http server monitored by otel-health. No framework matches routes here, so the
+ * handler names each request's route template with `setRoute(req, '/users/:id')`; the recorded
+ * `http.route` is that template, never the raw URL (`/users/42`).
+ *
+ * The example starts monitoring (checks every second), serves on 127.0.0.1 (PORT, or any free
+ * port), makes a few requests to itself, prints the routes recorded (read through a second,
+ * on-demand metric reader) and the HealthMetrics of `monitor.monitorService()`, then shuts down.
+ *
+ * Run: node --import tsx examples/http-server.ts
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MeterProvider, MetricReader, type Histogram } from '@opentelemetry/sdk-metrics';
+import { HealthMetricProducer, setRoute, startHealthMonitoring } from '../src/index.js';
+
+/** A pull reader over its own HealthMetricProducer: only here to print what was recorded. */
+class PeekReader extends MetricReader {
+  constructor(readonly producer = new HealthMetricProducer()) {
+    super({ metricProducers: [producer] });
+    producer.bindReader(this);
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+const monitor = await startHealthMonitoring({
+  serviceName: 'http-server-example',
+  checkInterval: 1,
+  // Off: a short run on a busy machine should not print CPU or event-loop alerts.
+  resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false },
+});
+const peek = new PeekReader();
+const peekProvider = new MeterProvider({ readers: [peek] });
+
+const server = http.createServer((req, res) => {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  const user = /^\/users\/(\d+)$/.exec(pathname);
+  if (req.method === 'GET' && user) {
+    setRoute(req, '/users/:id');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ id: Number(user[1]) }));
+  } else if (req.method === 'GET' && pathname === '/') {
+    setRoute(req, '/');
+    res.end('hello');
+  } else {
+    res.statusCode = 404; // no route: recorded without http.route
+    res.end();
+  }
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const { port } = server.address() as AddressInfo;
+console.log(`serving on http://127.0.0.1:${port}`);
+
+const get = (path: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
+  });
+for (const path of ['/', '/users/1', '/users/42', '/users/7', '/nope']) console.log(`GET ${path} → ${await get(path)}`);
+
+// What was recorded: http.server.request.duration, by route and status.
+const { resourceMetrics } = await peek.collect();
+const duration = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'http.server.request.duration');
+for (const p of duration?.dataPoints ?? []) {
+  const a = p.attributes;
+  console.log(`recorded: http.route=${String(a['http.route'] ?? '(none)')} status=${String(a['http.response.status_code'])} count=${(p.value as Histogram).count}`);
+}
+
+const m = await monitor.monitorService();
+console.log(
+  `health: status=${m.status} level=${m.level} requests=${m.requestCount} errorRate=${(m.errorRate * 100).toFixed(1)}% p95=${(m.responseTime.p95 * 1000).toFixed(1)}ms connections=${m.connections}`,
+);
+
+server.closeAllConnections();
+await new Promise((resolve) => server.close(resolve));
+await peekProvider.shutdown();
+await monitor.shutdown();
