@@ -7,7 +7,10 @@ import {
   type MetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { Server } from 'node:net';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { HealthMetricProducer } from './instrumentation/producer.js';
+import { ignoreServer } from './instrumentation/http/server-classifier.js';
 import { WorkerLogRecordExporter, WorkerMetricExporter } from './otlp/index.js';
 import { ConsoleAlertProcessor } from './alerts/console-processor.js';
 import type { HealthReader } from './evaluator/health-reader.js';
@@ -40,7 +43,7 @@ function positiveMillis(value: string | undefined, fallback: number): number {
 /**
  * Export readers from the standard variables: OTEL_METRICS_EXPORTER (`otlp` by default, only
  * when an OTLP endpoint is set, so a service with no backend makes no requests; `console`;
- * `none`), OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT. Each reader gets its own otel-health producer.
+ * `prometheus`, a scrape endpoint; `none`), OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT. Each reader gets its own otel-health producer.
  */
 export function exportReaders(env: Env = process.env): { readers: MetricReader[]; producers: HealthMetricProducer[] } {
   const readers: MetricReader[] = [];
@@ -48,6 +51,19 @@ export function exportReaders(env: Env = process.env): { readers: MetricReader[]
   const exportIntervalMillis = positiveMillis(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
   const exportTimeoutMillis = Math.min(positiveMillis(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000), exportIntervalMillis);
   for (const choice of exporterChoice(env, 'OTEL_METRICS_EXPORTER')) {
+    if (choice === 'prometheus') {
+      // A pull reader with its own scrape endpoint (OTEL_EXPORTER_PROMETHEUS_HOST / _PORT,
+      // default port 9464), fed by its own producer like every other reader.
+      const producer = new HealthMetricProducer();
+      const reader = new PrometheusExporter({ metricProducers: [producer] });
+      producer.bindReader(reader);
+      // Its scrape server is a node:http server of this process: scrapes are not service traffic.
+      const server = (reader as unknown as { _server?: Server })._server;
+      if (server !== undefined) ignoreServer(server);
+      readers.push(reader);
+      producers.push(producer);
+      continue;
+    }
     let exporter;
     if (choice === 'otlp' && hasOtlpEndpoint(env, 'METRICS')) exporter = new WorkerMetricExporter();
     else if (choice === 'console') exporter = new ConsoleMetricExporter();

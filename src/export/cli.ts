@@ -20,7 +20,7 @@ const defaultIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-export const USAGE = `Usage: otel-health rules [--config <file.json|.mjs|.js>] [--scrape-interval 1m] [--service-label service_name] [--out <file>]
+export const USAGE = `Usage: otel-health rules [--config <file.json|.mjs|.js>] [--scrape-interval 1m] [--service-label service_name] [--naming collector|sdk] [--out <file>]
 
 Writes Prometheus alerting rules equivalent to the config's health rules (one alert per rule
 and level, label severity=warning|error|critical) to stdout or --out.
@@ -32,6 +32,10 @@ and level, label severity=warning|error|critical) to stdout or --out.
                            checkInterval is widened, with a note on stderr.
   --service-label <label>  label naming a service: service_name (default; Collector prometheus
                            exporter with resource_to_telemetry_conversion) or job.
+  --naming <scheme>        collector (default): names as the Collector's prometheus exporter
+                           writes them, with unit suffixes (http_server_request_duration_seconds);
+                           sdk: as OTEL_METRICS_EXPORTER=prometheus serves them, without unit
+                           suffixes (http_server_request_duration); use with --service-label job.
   --out <file>             write the rules there instead of stdout.
   -h, --help               this help.
 `;
@@ -54,6 +58,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         config: { type: 'string' },
         'scrape-interval': { type: 'string' },
         'service-label': { type: 'string' },
+        naming: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,10 +78,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   }
   try {
     const scrapeInterval = values['scrape-interval'] === undefined ? DEFAULT_SCRAPE_INTERVAL : parseDuration(values['scrape-interval']);
+    const naming = values.naming ?? 'collector';
+    if (naming !== 'collector' && naming !== 'sdk') throw new Error(`--naming must be collector or sdk (got ${JSON.stringify(naming)})`);
     const input = values.config === undefined ? {} : await readConfigInput(values.config);
     const config = parseConfig(input);
     const result = generatePrometheusRules(config, {
       scrapeInterval,
+      naming,
       ...(values['service-label'] !== undefined ? { serviceLabel: values['service-label'] } : {}),
     });
     for (const note of result.notes) io.stderr(`otel-health: note: ${note}\n`);

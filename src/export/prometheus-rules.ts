@@ -19,7 +19,10 @@
  */
 import type { LevelName, MonitoringConfig, RuleConfig } from '../config/schema.js';
 
-/** Prometheus names of the metrics the rules read (see the module comment for the mapping). */
+/**
+ * Prometheus names of the metrics the rules read, as the Collector's Prometheus exporter
+ * exposes them (see the module comment for the mapping).
+ */
 export const PROMETHEUS_METRICS = {
   httpDurationBucket: 'http_server_request_duration_seconds_bucket',
   httpDurationCount: 'http_server_request_duration_seconds_count',
@@ -32,6 +35,23 @@ export const PROMETHEUS_METRICS = {
   openConnections: 'otel_health_http_server_open_connections',
   eventLoopDelayP99: 'nodejs_eventloop_delay_p99_seconds',
 } as const;
+
+/**
+ * How the metrics were turned into Prometheus names: `collector` (the Collector's prometheus
+ * exporter, unit suffixes added) or `sdk` (OTEL_METRICS_EXPORTER=prometheus, the JS SDK's
+ * exporter 0.223, which adds no unit suffixes: `http_server_request_duration_bucket`).
+ */
+export type PrometheusNaming = 'collector' | 'sdk';
+
+const UNIT_SUFFIX = /_(seconds|bytes|ratio)(?=(_bucket|_count)?$)/;
+
+/** The metric names the rules read, for one naming scheme. */
+export function prometheusMetricNames(naming: PrometheusNaming = 'collector'): Record<keyof typeof PROMETHEUS_METRICS, string> {
+  if (naming === 'collector') return { ...PROMETHEUS_METRICS };
+  return Object.fromEntries(
+    Object.entries(PROMETHEUS_METRICS).map(([key, name]) => [key, name.replace(UNIT_SUFFIX, '')]),
+  ) as Record<keyof typeof PROMETHEUS_METRICS, string>;
+}
 
 /** Rate windows are at least this many scrape intervals. */
 export const MIN_SCRAPES_PER_WINDOW = 4;
@@ -48,6 +68,8 @@ export interface PrometheusRulesOptions {
   serviceLabel?: string;
   /** Name of the rule group. Default `otel-health`. */
   groupName?: string;
+  /** Which exporter named the metrics (see PrometheusNaming). Default `collector`. */
+  naming?: PrometheusNaming;
 }
 
 export interface AlertingRule {
@@ -167,7 +189,7 @@ export function generatePrometheusRules(config: MonitoringConfig, options: Prome
   // Prometheus durations have millisecond resolution.
   window = Math.ceil(window * 1000) / 1000;
   const W = formatDuration(window);
-  const M = PROMETHEUS_METRICS;
+  const M = prometheusMetricNames(options.naming ?? 'collector');
 
   const requests = `{__name__=~"${M.httpDurationCount}|${M.operationDurationCount}"}`;
   const failed = `{__name__=~"${M.httpDurationCount}|${M.operationDurationCount}",error_type!=""}`;
