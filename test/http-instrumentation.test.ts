@@ -329,3 +329,33 @@ describe('servers, exclusions and faults', () => {
     );
   });
 });
+
+describe('readers created while requests are open', () => {
+  test('a new cumulative reader reports the true active-request level, never a negative one', async () => {
+    let arrived!: () => void;
+    const arrivedP = new Promise<void>((r) => (arrived = r));
+    let release!: () => void;
+    const releaseP = new Promise<void>((r) => (release = r));
+    await withServer(
+      (_req, res) => {
+        arrived();
+        releaseP.then(() => res.end('late'));
+      },
+      async (port) => {
+        const pending = request(port, '/slow');
+        await arrivedP;
+        const late = startHarness(); // cumulative reader, created mid-request
+        try {
+          let metrics = await late.collect();
+          assert.equal(sumOf(metrics, ACTIVE), 1, 'the open request is visible to the new reader');
+          release();
+          await pending;
+          metrics = await late.collect();
+          assert.equal(sumOf(metrics, ACTIVE), 0, 'and closing it brings the level to 0, not -1');
+        } finally {
+          await late.close();
+        }
+      },
+    );
+  });
+});

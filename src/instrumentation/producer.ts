@@ -157,7 +157,17 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
     const delta = temporality === AggregationTemporality.DELTA;
     const exponential = d.type === InstrumentType.HISTOGRAM && context.wantsExponentialHistogram();
     const points: DataPoint<number | OtelHistogram | OtelExponentialHistogram>[] = [];
+    // Up-down counters in cumulative temporality report the process-wide level, whenever this
+    // producer started: its own sum of deltas would miss what was open before it existed.
+    const level = d.type === InstrumentType.UP_DOWN_COUNTER && !delta;
     for (const series of instrument.series) {
+      if (level) {
+        const acc = this.accumulators.get(series);
+        if (acc === undefined && series.total === 0) continue;
+        points.push({ startTime: acc?.startTime ?? this.createdAt, endTime, attributes: series.attributes, value: series.total });
+        if (acc !== undefined) acc.fresh = false;
+        continue;
+      }
       const acc = this.accumulators.get(series);
       if (acc === undefined) continue;
       // A delta window with no recordings has no point, as in the SDK (readers treat it as 0).

@@ -63,6 +63,7 @@ export function drain(store: Store): void {
     for (const series of instrument.series) {
       if (!series.touched) continue;
       for (const target of store.targets) target.accept(instrument, series);
+      series.total += series.value;
       series.resetWindow();
     }
   }

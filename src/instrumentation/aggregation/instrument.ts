@@ -25,6 +25,12 @@ export class Series {
   readonly explicit: ExplicitHistogram | undefined;
   /** Sum recorded since the last drain (counters). */
   value = 0;
+  /**
+   * Process-wide running total (folded in at each drain). Up-down counters report it to
+   * cumulative readers, so a reader created while requests or connections are open starts from
+   * the true level instead of from zero (and never reports a negative count).
+   */
+  total = 0;
   /** Anything recorded since the last drain. */
   touched = false;
 
