@@ -17,6 +17,13 @@ import type { HealthReader } from './evaluator/health-reader.js';
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Collects the worker exporters one startHealthMonitoring created. When its bounded shutdown
+ * runs out of time (an endpoint that hangs), shutting these down fails their pending batches at
+ * once, so the export worker stops holding the process open.
+ */
+export type OwnedExporters = Set<WorkerMetricExporter | WorkerLogRecordExporter>;
+
 /** The service's resource: SDK defaults, then OTEL_RESOURCE_ATTRIBUTES, then service.name. */
 export function buildResource(serviceName: string): Resource {
   return defaultResource()
@@ -45,7 +52,7 @@ function positiveMillis(value: string | undefined, fallback: number): number {
  * when an OTLP endpoint is set, so a service with no backend makes no requests; `console`;
  * `prometheus`, a scrape endpoint; `none`), OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT. Each reader gets its own otel-health producer.
  */
-export function exportReaders(env: Env = process.env): { readers: MetricReader[]; producers: HealthMetricProducer[] } {
+export function exportReaders(env: Env = process.env, owned?: OwnedExporters): { readers: MetricReader[]; producers: HealthMetricProducer[] } {
   const readers: MetricReader[] = [];
   const producers: HealthMetricProducer[] = [];
   const exportIntervalMillis = positiveMillis(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
@@ -65,7 +72,10 @@ export function exportReaders(env: Env = process.env): { readers: MetricReader[]
       continue;
     }
     let exporter;
-    if (choice === 'otlp' && hasOtlpEndpoint(env, 'METRICS')) exporter = new WorkerMetricExporter();
+    if (choice === 'otlp' && hasOtlpEndpoint(env, 'METRICS')) {
+      exporter = new WorkerMetricExporter();
+      owned?.add(exporter);
+    }
     else if (choice === 'console') exporter = new ConsoleMetricExporter();
     else if (choice === 'none' || choice === 'otlp') continue;
     else {
@@ -85,11 +95,15 @@ export function exportReaders(env: Env = process.env): { readers: MetricReader[]
  * Log processors for alert events: OTLP (off the main thread) when OTEL_LOGS_EXPORTER allows it
  * and an endpoint is set; otherwise the embedded default, one console line per alert.
  */
-export function alertLogProcessors(env: Env = process.env): LogRecordProcessor[] {
+export function alertLogProcessors(env: Env = process.env, owned?: OwnedExporters): LogRecordProcessor[] {
   const processors: LogRecordProcessor[] = [];
   let console = false;
   for (const choice of exporterChoice(env, 'OTEL_LOGS_EXPORTER')) {
-    if (choice === 'otlp' && hasOtlpEndpoint(env, 'LOGS')) processors.push(new BatchLogRecordProcessor({ exporter: new WorkerLogRecordExporter() }));
+    if (choice === 'otlp' && hasOtlpEndpoint(env, 'LOGS')) {
+      const exporter = new WorkerLogRecordExporter();
+      owned?.add(exporter);
+      processors.push(new BatchLogRecordProcessor({ exporter }));
+    }
     else if (choice === 'console') console = true;
     else if (choice === 'none') return [];
   }
@@ -102,12 +116,13 @@ export function createMeterProvider(
   resource: Resource,
   healthReader: HealthReader,
   env: Env = process.env,
+  owned?: OwnedExporters,
 ): { meterProvider: MeterProvider; producers: HealthMetricProducer[] } {
-  const { readers, producers } = exportReaders(env);
+  const { readers, producers } = exportReaders(env, owned);
   return { meterProvider: new MeterProvider({ resource, readers: [healthReader, ...readers] }), producers };
 }
 
 /** A LoggerProvider for the alert log events, exporting as the environment asks. */
-export function createLoggerProvider(resource: Resource, env: Env = process.env): LoggerProvider {
-  return new LoggerProvider({ resource, processors: alertLogProcessors(env) });
+export function createLoggerProvider(resource: Resource, env: Env = process.env, owned?: OwnedExporters): LoggerProvider {
+  return new LoggerProvider({ resource, processors: alertLogProcessors(env, owned) });
 }

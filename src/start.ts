@@ -4,7 +4,7 @@ import { HealthReader } from './evaluator/health-reader.js';
 import { HealthMonitor } from './evaluator/health-monitor.js';
 import { acquireInstrumentation } from './instrumentation/index.js';
 import { startHostMetrics } from './instrumentation/runtime/index.js';
-import { buildResource, createLoggerProvider, createMeterProvider } from './providers.js';
+import { buildResource, createLoggerProvider, createMeterProvider, type OwnedExporters } from './providers.js';
 import { SCOPE_NAME } from './instrumentation/names.js';
 import { VERSION } from './version.js';
 import { parseAlertsConfig } from './alerts/pipeline.js';
@@ -26,16 +26,21 @@ export interface HealthMonitorOptions extends MonitoringConfigInput {
   shutdownTimeout?: number;
 }
 
-async function withTimeout(work: Promise<unknown>, seconds: number): Promise<void> {
+/** Wait for `work` at most `seconds`; true when it settled in time. */
+async function withTimeout(work: Promise<unknown>, seconds: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work.catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, seconds * 1000);
+  const settled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), seconds * 1000);
       timer.unref();
     }),
   ]);
   clearTimeout(timer);
+  return settled;
 }
 
 /**
@@ -75,9 +80,10 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   // Build only what the user did not bring: a MeterProvider unless they registered the reader
   // on their own, a LoggerProvider unless they passed theirs.
   const resource = buildResource(config.serviceName);
-  const owned = userReader === undefined ? createMeterProvider(resource, reader) : undefined;
+  const exporters: OwnedExporters = new Set();
+  const owned = userReader === undefined ? createMeterProvider(resource, reader, process.env, exporters) : undefined;
   const meterProvider = owned?.meterProvider;
-  const ownedLoggerProvider = userLoggerProvider === undefined ? createLoggerProvider(resource) : undefined;
+  const ownedLoggerProvider = userLoggerProvider === undefined ? createLoggerProvider(resource, process.env, exporters) : undefined;
   const loggerProvider = userLoggerProvider ?? ownedLoggerProvider!;
   const host = meterProvider !== undefined && hostMetrics !== false ? startHostMetrics(meterProvider) : undefined;
   const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
@@ -99,7 +105,10 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       }
       if (ownedLoggerProvider !== undefined) work.push(ownedLoggerProvider.shutdown());
       // Exporters stuck on a hanging endpoint wait OTEL_EXPORTER_OTLP_TIMEOUT per signal: bound it.
-      await withTimeout(Promise.all(work), timeoutSeconds);
+      const finished = await withTimeout(Promise.all(work), timeoutSeconds);
+      // Out of time: abandon the batches still waiting, so the export worker does not hold the
+      // process open until OTEL_EXPORTER_OTLP_TIMEOUT runs out.
+      if (!finished) await Promise.all([...exporters].map((e) => e.abandon().catch(() => undefined)));
       // Last: /health/ready answered 503 during the flush above.
       await status?.close();
     },

@@ -236,6 +236,16 @@ class ExportChannel {
     return this.shutdownPromise;
   }
 
+  /**
+   * Stop now: fail every batch still waiting and release the worker, without the graceful flush
+   * of shutdown(). For a caller whose own shutdown bound has run out.
+   */
+  abandon(): Promise<void> {
+    this.host.failPending(this.id, new Error(`otel-health: OTLP ${this.signal} export abandoned at shutdown`));
+    this.shutdownPromise ??= within(this.host.removeExporter(this.id), 1000).then(() => undefined);
+    return this.shutdownPromise;
+  }
+
   private async doShutdown(): Promise<void> {
     const deadline = Date.now() + this.shutdownTimeoutMillis;
     const graceful = (async () => {
@@ -272,6 +282,11 @@ abstract class WorkerExporterBase {
   /** Waits for the batches handed to the worker so far, at most `shutdownTimeoutMillis`. */
   forceFlush(): Promise<void> {
     return this.channel.forceFlush();
+  }
+
+  /** Fails the batches still waiting and releases the worker at once, without flushing. */
+  abandon(): Promise<void> {
+    return this.channel.abandon();
   }
 
   /** Flushes, stops the stock exporter in the worker and, when this was the worker's last
