@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { methodIndex } from './methods.js';
 import { resolveRoute } from './routes.js';
-import { serverInfo, SERVER_INFO, type ServerInfo } from './server-classifier.js';
+import { ignoreServer, serverInfo, SERVER_INFO, type ServerInfo } from './server-classifier.js';
 import { NO_STATUS, type HttpServerMetrics } from './http-server-metrics.js';
 import type { Series } from '../aggregation/instrument.js';
 
@@ -71,9 +71,7 @@ export class HttpInstrumentation {
     this.ignoredPorts = new Set(options.ignorePorts ?? []);
     this.ignoredPaths = new Set(options.ignorePaths ?? []);
     this.ignoreRequest = options.ignoreRequest;
-    for (const server of options.ignoreServers ?? []) {
-      (server as Server & { [SERVER_INFO]?: ServerInfo })[SERVER_INFO] = { ignored: true, scheme: 0, port: 0 };
-    }
+    for (const server of options.ignoreServers ?? []) ignoreServer(server);
   }
 
   enable(): void {
