@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { listen, close, request } from './helpers/http.js';
+import { freePort } from './helpers/prometheus.js';
 import { startHealthMonitoring } from '../src/index.js';
 import { prometheusMetricNames } from '../src/export/prometheus-rules.js';
-
-/** A port that was free a moment ago (the exporter takes a fixed port, not 0). */
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  const port = await listen(probe);
-  await close(probe);
-  return port;
-}
 
 test('OTEL_METRICS_EXPORTER=prometheus serves the metrics for scraping; scrapes are not counted as requests', async () => {
   const port = await freePort();

@@ -1,10 +1,9 @@
 // Prometheus rules generator: unit tests, promtool, and an end-to-end run with the real
 // Prometheus (Debian package) scraping a test exposition of the package's own metrics.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +19,9 @@ import {
 import { recordOperation } from '../src/instrumentation/manual.js';
 import { renderExposition } from './fixtures/prom-exposition.js';
 import { startHarness, type Harness } from './helpers/metrics.js';
+import { close, listen } from './helpers/http.js';
+import { prometheusSkip, startPrometheus, waitForFiring, type RunningPrometheus } from './helpers/prometheus.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const hasBinary = (name: string): boolean => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
 /** Absent binary: skip locally, fail in CI (where .ci/run installs it). */
@@ -168,34 +170,12 @@ describe('prometheus rules generator', () => {
   });
 });
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  const port = await listen(s);
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface PromAlert {
-  labels: Record<string, string>;
-  state: string;
-}
-
 describe('prometheus end to end: the error-rate alert fires on a real Prometheus', () => {
-  const skip = hasBinary('prometheus') ? false : process.env.CI ? false : 'prometheus not installed (apt-get install -y prometheus)';
+  const skip = prometheusSkip;
   let harness: Harness | undefined;
   let app: Server | undefined;
   let exposition: Server | undefined;
-  let prometheus: ChildProcess | undefined;
-  let prometheusLog = '';
-  let dir: string | undefined;
-  let promUrl = '';
+  let prometheus: RunningPrometheus | undefined;
   let appUrl = '';
   let metricsText = '';
 
@@ -224,59 +204,19 @@ describe('prometheus end to end: the error-rate alert fires on a real Prometheus
       );
     });
     const target = `127.0.0.1:${await listen(exposition)}`;
-
-    dir = mkdtempSync(join(tmpdir(), 'otel-health-prom-'));
     const generated = generatePrometheusRules(
       parseConfig({ checkInterval: 1, errorThreshold: { warning: 0.05, error: 0.1, critical: 0.25, minRequests: 5 } }),
       { scrapeInterval: 1 },
     );
     assert.equal(generated.window, 4);
-    writeFileSync(join(dir, 'rules.yml'), generated.yaml);
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  evaluation_interval: 1s',
-        'rule_files:',
-        '  - rules.yml',
-        'scrape_configs:',
-        '  - job_name: e2e',
-        '    static_configs:',
-        `      - targets: ["${target}"]`,
-        '',
-      ].join('\n'),
-    );
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(
-      'prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    prometheus.stdout!.on('data', (d: Buffer) => (prometheusLog += d.toString()));
-    prometheus.stderr!.on('data', (d: Buffer) => (prometheusLog += d.toString()));
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      assert.equal(prometheus.exitCode, null, `prometheus exited: ${prometheusLog}`);
-      const ready = await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false);
-      if (ready) break;
-      assert.ok(Date.now() < deadline, `prometheus not ready in 20 s: ${prometheusLog}`);
-      await sleep(200);
-    }
+    prometheus = await startPrometheus({ target, jobName: 'e2e', rulesYaml: generated.yaml });
   });
 
   after(async () => {
-    if (prometheus !== undefined && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-    }
-    await new Promise((resolve) => (exposition ? exposition.close(resolve) : resolve(undefined)));
-    await new Promise((resolve) => (app ? app.close(resolve) : resolve(undefined)));
+    await prometheus?.stop();
+    if (exposition !== undefined) await close(exposition);
+    if (app !== undefined) await close(app);
     await harness?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('an error burst makes OtelHealthErrorRate fire (all three severities), labelled with service_name', { skip }, async () => {
@@ -290,23 +230,15 @@ describe('prometheus end to end: the error-rate alert fires on a real Prometheus
         await sleep(100);
       }
     })();
-    let firing: PromAlert[] = [];
-    let last = '';
+    let result: Awaited<ReturnType<typeof waitForFiring>>;
     try {
-      // Bounded polling of an external process: Prometheus has no push notification for alert state.
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        const body = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: PromAlert[] } };
-        last = JSON.stringify(body.data.alerts);
-        firing = body.data.alerts.filter((a) => a.labels.alertname === 'OtelHealthErrorRate' && a.state === 'firing');
-        if (firing.length === 3) break;
-        await sleep(500);
-      }
+      result = await waitForFiring(prometheus!.url, 'OtelHealthErrorRate', 3);
     } finally {
       stop = true;
       await load;
     }
-    assert.deepEqual(firing.map((a) => a.labels.severity).sort(), ['critical', 'error', 'warning'], `alerts: ${last}\n${prometheusLog}`);
+    const { firing, last } = result;
+    assert.deepEqual(firing.map((a) => a.labels.severity).sort(), ['critical', 'error', 'warning'], `alerts: ${last}\n${prometheus!.log()}`);
     for (const a of firing) {
       assert.equal(a.labels.service_name, 'e2e-svc');
       assert.equal(a.labels.rule, 'error_rate');

@@ -3,38 +3,21 @@
 // real Prometheus (Debian package) on loopback, under an error burst.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { listen, close } from './helpers/http.js';
+import { freePort, prometheusSkip, startPrometheus, waitForFiring, type RunningPrometheus } from './helpers/prometheus.js';
 import { startHealthMonitoring, parseConfig, type HealthMonitor } from '../src/index.js';
 import { generatePrometheusRules } from '../src/export/prometheus-rules.js';
 
-const installed = spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;
-const skip = installed ? false : process.env.CI ? false : 'prometheus not installed (apt-get install -y prometheus)';
-
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  const port = await listen(probe);
-  await close(probe);
-  return port;
-}
-
 let monitor: HealthMonitor | undefined;
 let app: http.Server | undefined;
-let prometheus: ChildProcess | undefined;
-let log = '';
-let dir: string | undefined;
-let promUrl = '';
+let prometheus: RunningPrometheus | undefined;
 let appUrl = '';
 
 before(async () => {
-  if (skip) return;
-  assert.ok(installed, 'prometheus is not installed; CI must install the Debian "prometheus" package');
+  if (prometheusSkip) return;
   const exporterPort = await freePort();
   process.env.OTEL_METRICS_EXPORTER = 'prometheus';
   process.env.OTEL_EXPORTER_PROMETHEUS_HOST = '127.0.0.1';
@@ -45,60 +28,20 @@ before(async () => {
     res.end('x');
   });
   appUrl = `http://127.0.0.1:${await listen(app)}`;
-
-  dir = mkdtempSync(join(tmpdir(), 'otel-health-prom-sdk-'));
   const generated = generatePrometheusRules(
     parseConfig({ checkInterval: 1, errorThreshold: { warning: 0.05, error: 0.1, critical: 0.25, minRequests: 5 } }),
     { scrapeInterval: 1, naming: 'sdk', serviceLabel: 'job' },
   );
-  writeFileSync(join(dir, 'rules.yml'), generated.yaml);
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  evaluation_interval: 1s',
-      'rule_files:',
-      '  - rules.yml',
-      'scrape_configs:',
-      '  - job_name: sdk-e2e',
-      '    static_configs:',
-      `      - targets: ["127.0.0.1:${exporterPort}"]`,
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  prometheus.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  // Bounded polling of an external process that offers no readiness event.
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    assert.equal(prometheus.exitCode, null, `prometheus exited: ${log}`);
-    if (await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false)) break;
-    assert.ok(Date.now() < deadline, `prometheus not ready in 20 s: ${log}`);
-    await sleep(200);
-  }
+  prometheus = await startPrometheus({ target: `127.0.0.1:${exporterPort}`, jobName: 'sdk-e2e', rulesYaml: generated.yaml });
 });
 
 after(async () => {
-  if (prometheus !== undefined && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000)]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-  }
+  await prometheus?.stop();
   if (app !== undefined) await close(app);
   await monitor?.shutdown();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-test('rules generated with --naming sdk fire on a real Prometheus scraping OTEL_METRICS_EXPORTER=prometheus', { skip }, async () => {
+test('rules generated with --naming sdk fire on a real Prometheus scraping OTEL_METRICS_EXPORTER=prometheus', { skip: prometheusSkip }, async () => {
   let stop = false;
   const load = (async () => {
     while (!stop) {
@@ -106,22 +49,13 @@ test('rules generated with --naming sdk fire on a real Prometheus scraping OTEL_
       await sleep(100);
     }
   })();
-  let firing: { labels: Record<string, string> }[] = [];
-  let last = '';
+  let result: Awaited<ReturnType<typeof waitForFiring>>;
   try {
-    // Bounded polling: Prometheus has no push notification for alert state.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const body = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } };
-      last = JSON.stringify(body.data.alerts);
-      firing = body.data.alerts.filter((a) => a.labels.alertname === 'OtelHealthErrorRate' && a.state === 'firing');
-      if (firing.length === 3) break;
-      await sleep(500);
-    }
+    result = await waitForFiring(prometheus!.url, 'OtelHealthErrorRate', 3);
   } finally {
     stop = true;
     await load;
   }
-  assert.deepEqual(firing.map((a) => a.labels.severity).sort(), ['critical', 'error', 'warning'], `alerts: ${last}\n${log}`);
-  for (const a of firing) assert.equal(a.labels.job, 'sdk-e2e');
+  assert.deepEqual(result.firing.map((a) => a.labels.severity).sort(), ['critical', 'error', 'warning'], `alerts: ${result.last}\n${prometheus!.log()}`);
+  for (const a of result.firing) assert.equal(a.labels.job, 'sdk-e2e');
 });
