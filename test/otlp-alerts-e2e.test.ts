@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ROOT, get, serviceEnv, startService, writeServer, type Service } from './fixtures/service.js';
-import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
+import { startOtlpReceiver, type OtlpReceiver, otlpAttributes } from './helpers/otlp-receiver.js';
 
 const REGISTER = join(ROOT, 'src', 'register.ts');
 const EXPORT_INTERVAL_MS = 200;
@@ -16,17 +16,7 @@ const EXPORT_INTERVAL_MS = 200;
 const GRACE_MS = 4 * EXPORT_INTERVAL_MS;
 const BURST = 20;
 
-type KeyValue = { key: string; value: Record<string, unknown> };
-
-/** OTLP JSON attributes as a plain object (intValue may be a string in JSON: made a number). */
-function attrs(list: KeyValue[] | undefined): Record<string, unknown> {
-  return Object.fromEntries(
-    (list ?? []).map(({ key, value }) => {
-      const [kind, v] = Object.entries(value)[0] ?? ['', undefined];
-      return [key, kind === 'intValue' ? Number(v) : v];
-    }),
-  );
-}
+const attrs = otlpAttributes;
 
 interface AlertRecord {
   resource: Record<string, unknown>;

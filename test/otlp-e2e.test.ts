@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST, get, serviceEnv, startService, writeServer, type Service } from './fixtures/service.js';
 import { request } from './helpers/http.js';
-import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.js';
+import { startOtlpReceiver, type OtlpReceiver, otlpAttributes } from './helpers/otlp-receiver.js';
 
 const SKIP = existsSync(join(DIST, 'register.js'))
   ? false
@@ -14,17 +14,7 @@ const SKIP = existsSync(join(DIST, 'register.js'))
 const DURATION = 'http.server.request.duration';
 const SECONDS_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-type KeyValue = { key: string; value: Record<string, unknown> };
-
-/** OTLP JSON attributes as a plain object (intValue may be a string in JSON: made a number). */
-function attrs(list: KeyValue[] | undefined): Record<string, unknown> {
-  return Object.fromEntries(
-    (list ?? []).map(({ key, value }) => {
-      const [kind, v] = Object.entries(value)[0] ?? ['', undefined];
-      return [key, kind === 'intValue' ? Number(v) : v];
-    }),
-  );
-}
+const attrs = otlpAttributes;
 
 interface Found {
   resource: Record<string, unknown>;

@@ -179,3 +179,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     },
   };
 }
+
+/** An OTLP/JSON `KeyValue` list. */
+export type OtlpKeyValue = { key: string; value: Record<string, unknown> };
+
+/** OTLP JSON attributes as a plain object (intValue may be a string in JSON: made a number). */
+export function otlpAttributes(list: OtlpKeyValue[] | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    (list ?? []).map(({ key, value }) => {
+      const [kind, v] = Object.entries(value)[0] ?? ['', undefined];
+      return [key, kind === 'intValue' ? Number(v) : v];
+    }),
+  );
+}
