@@ -12,9 +12,9 @@
  * Run: node --import tsx examples/custom-checks.ts
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setRoute, startHealthMonitoring } from '../src/index.js';
+import { printHealth, requestEach, serve } from './support/session.js';
 
 // Stand-ins for real clients.
 const database = { ping: async (signal: AbortSignal) => sleep(5, undefined, { signal }) };
@@ -48,19 +48,12 @@ const server = http.createServer((req, res) => {
   res.statusCode = user ? 200 : 404;
   res.end();
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-const { port } = server.address() as AddressInfo;
-console.log(`serving on http://127.0.0.1:${port}`);
+const port = await serve(server);
 
-const get = (path: string): Promise<number> =>
-  new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
-  });
-for (const path of ['/users/1', '/users/2', '/users/3']) console.log(`GET ${path} → ${await get(path)}`);
+await requestEach(port, ['/users/1', '/users/2', '/users/3']);
 
 const m = await monitor.monitorService();
-console.log(`health: status=${m.status} level=${m.level} requests=${m.requestCount} errorRate=${(m.errorRate * 100).toFixed(1)}%`);
+printHealth(m, false);
 for (const c of m.checks) {
   console.log(`check ${c.name}: ${c.ok ? 'ok' : 'failing'} in ${c.durationMs.toFixed(0)}ms${c.error === undefined ? '' : ` (${c.error})`}`);
 }

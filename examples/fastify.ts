@@ -9,21 +9,9 @@
  *
  * Run: node --import tsx examples/fastify.ts
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { MeterProvider, MetricReader, type Histogram } from '@opentelemetry/sdk-metrics';
-import { HealthMetricProducer, otelHealthFastify, startHealthMonitoring } from '../src/index.js';
-
-/** A pull reader over its own HealthMetricProducer: only here to print what was recorded. */
-class PeekReader extends MetricReader {
-  constructor(readonly producer = new HealthMetricProducer()) {
-    super({ metricProducers: [producer] });
-    producer.bindReader(this);
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { otelHealthFastify, startHealthMonitoring } from '../src/index.js';
+import { announce, peekRecordedRoutes, printHealth, requestEach } from './support/session.js';
 
 const monitor = await startHealthMonitoring({
   serviceName: 'fastify-example',
@@ -31,8 +19,7 @@ const monitor = await startHealthMonitoring({
   // Off: a short run on a busy machine should not print CPU or event-loop alerts.
   resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false },
 });
-const peek = new PeekReader();
-const peekProvider = new MeterProvider({ readers: [peek] });
+const peek = peekRecordedRoutes();
 
 const app = Fastify();
 await app.register(otelHealthFastify);
@@ -42,28 +29,14 @@ app.get('/broken', async () => {
 });
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-const { port } = app.server.address() as AddressInfo;
-console.log(`serving on http://127.0.0.1:${port}`);
+const port = announce(app.server);
 
-const get = (path: string): Promise<number> =>
-  new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
-  });
-for (const path of ['/users/1', '/users/42', '/users/7', '/broken', '/nope']) console.log(`GET ${path} → ${await get(path)}`);
+await requestEach(port, ['/users/1', '/users/42', '/users/7', '/broken', '/nope']);
 
-// What was recorded: http.server.request.duration, by route and status.
-const { resourceMetrics } = await peek.collect();
-const duration = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'http.server.request.duration');
-for (const p of duration?.dataPoints ?? []) {
-  const a = p.attributes;
-  console.log(`recorded: http.route=${String(a['http.route'] ?? '(none)')} status=${String(a['http.response.status_code'])} count=${(p.value as Histogram).count}`);
-}
+await peek.print();
 
-const m = await monitor.monitorService();
-console.log(
-  `health: status=${m.status} level=${m.level} requests=${m.requestCount} errorRate=${(m.errorRate * 100).toFixed(1)}% p95=${(m.responseTime.p95 * 1000).toFixed(1)}ms connections=${m.connections}`,
-);
+printHealth(await monitor.monitorService());
 
 await app.close();
-await peekProvider.shutdown();
+await peek.shutdown();
 await monitor.shutdown();

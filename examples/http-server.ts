@@ -10,19 +10,8 @@
  * Run: node --import tsx examples/http-server.ts
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { MeterProvider, MetricReader, type Histogram } from '@opentelemetry/sdk-metrics';
-import { HealthMetricProducer, setRoute, startHealthMonitoring } from '../src/index.js';
-
-/** A pull reader over its own HealthMetricProducer: only here to print what was recorded. */
-class PeekReader extends MetricReader {
-  constructor(readonly producer = new HealthMetricProducer()) {
-    super({ metricProducers: [producer] });
-    producer.bindReader(this);
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { setRoute, startHealthMonitoring } from '../src/index.js';
+import { peekRecordedRoutes, printHealth, requestEach, serve } from './support/session.js';
 
 const monitor = await startHealthMonitoring({
   serviceName: 'http-server-example',
@@ -30,8 +19,7 @@ const monitor = await startHealthMonitoring({
   // Off: a short run on a busy machine should not print CPU or event-loop alerts.
   resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false },
 });
-const peek = new PeekReader();
-const peekProvider = new MeterProvider({ readers: [peek] });
+const peek = peekRecordedRoutes();
 
 const server = http.createServer((req, res) => {
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
@@ -48,31 +36,15 @@ const server = http.createServer((req, res) => {
     res.end();
   }
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-const { port } = server.address() as AddressInfo;
-console.log(`serving on http://127.0.0.1:${port}`);
+const port = await serve(server);
 
-const get = (path: string): Promise<number> =>
-  new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
-  });
-for (const path of ['/', '/users/1', '/users/42', '/users/7', '/nope']) console.log(`GET ${path} → ${await get(path)}`);
+await requestEach(port, ['/', '/users/1', '/users/42', '/users/7', '/nope']);
 
-// What was recorded: http.server.request.duration, by route and status.
-const { resourceMetrics } = await peek.collect();
-const duration = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'http.server.request.duration');
-for (const p of duration?.dataPoints ?? []) {
-  const a = p.attributes;
-  console.log(`recorded: http.route=${String(a['http.route'] ?? '(none)')} status=${String(a['http.response.status_code'])} count=${(p.value as Histogram).count}`);
-}
+await peek.print();
 
-const m = await monitor.monitorService();
-console.log(
-  `health: status=${m.status} level=${m.level} requests=${m.requestCount} errorRate=${(m.errorRate * 100).toFixed(1)}% p95=${(m.responseTime.p95 * 1000).toFixed(1)}ms connections=${m.connections}`,
-);
+printHealth(await monitor.monitorService());
 
 server.closeAllConnections();
 await new Promise((resolve) => server.close(resolve));
-await peekProvider.shutdown();
+await peek.shutdown();
 await monitor.shutdown();

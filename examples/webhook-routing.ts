@@ -13,6 +13,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setRoute, startHealthMonitoring } from '../src/index.js';
+import { printHealth } from './support/session.js';
 
 // The webhook target: prints each notification it receives.
 let gotAlert: () => void = () => {};
@@ -66,7 +67,7 @@ for (let i = 1; i <= 10; i++) statuses.push(await get(`/orders/${i}`));
 console.log(`GET /orders/1…10 → ${statuses.join(' ')}`);
 
 const m = await monitor.monitorService();
-console.log(`health: status=${m.status} level=${m.level} requests=${m.requestCount} errorRate=${(m.errorRate * 100).toFixed(1)}%`);
+printHealth(m, false);
 
 // The sink posts in the background: wait (at most 5 s) for the receiver.
 const waited = await Promise.race([alertReceived.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000).unref())]);
