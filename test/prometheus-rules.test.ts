@@ -20,8 +20,7 @@ import { recordOperation } from '../src/instrumentation/manual.js';
 import { renderExposition } from './fixtures/prom-exposition.js';
 import { startHarness, type Harness } from './helpers/metrics.js';
 import { close, listen } from './helpers/http.js';
-import { prometheusSkip, startPrometheus, waitForFiring, type RunningPrometheus } from './helpers/prometheus.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { errorBurstUntilFiring, prometheusSkip, startPrometheus, type RunningPrometheus } from './helpers/prometheus.js';
 
 const hasBinary = (name: string): boolean => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
 /** Absent binary: skip locally, fail in CI (where .ci/run installs it). */
@@ -221,23 +220,7 @@ describe('prometheus end to end: the error-rate alert fires on a real Prometheus
 
   it('an error burst makes OtelHealthErrorRate fire (all three severities), labelled with service_name', { skip }, async () => {
     recordOperation('e2e-job', 0.01);
-    let stop = false;
-    const load = (async () => {
-      while (!stop) {
-        await Promise.all(
-          Array.from({ length: 20 }, (_, i) => fetch(`${appUrl}/${i % 2 === 0 ? 'fail' : 'ok'}`).then((r) => r.arrayBuffer())),
-        );
-        await sleep(100);
-      }
-    })();
-    let result: Awaited<ReturnType<typeof waitForFiring>>;
-    try {
-      result = await waitForFiring(prometheus!.url, 'OtelHealthErrorRate', 3);
-    } finally {
-      stop = true;
-      await load;
-    }
-    const { firing, last } = result;
+    const { firing, last } = await errorBurstUntilFiring(appUrl, prometheus!.url, 'OtelHealthErrorRate', 3);
     assert.deepEqual(firing.map((a) => a.labels.severity).sort(), ['critical', 'error', 'warning'], `alerts: ${last}\n${prometheus!.log()}`);
     for (const a of firing) {
       assert.equal(a.labels.service_name, 'e2e-svc');

@@ -4,10 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { listen, close } from './helpers/http.js';
-import { freePort, prometheusSkip, startPrometheus, waitForFiring, type RunningPrometheus } from './helpers/prometheus.js';
+import { errorBurstUntilFiring, freePort, prometheusSkip, startPrometheus, type RunningPrometheus } from './helpers/prometheus.js';
 import { startHealthMonitoring, parseConfig, type HealthMonitor } from '../src/index.js';
 import { generatePrometheusRules } from '../src/export/prometheus-rules.js';
 
@@ -42,20 +41,7 @@ after(async () => {
 });
 
 test('rules generated with --naming sdk fire on a real Prometheus scraping OTEL_METRICS_EXPORTER=prometheus', { skip: prometheusSkip }, async () => {
-  let stop = false;
-  const load = (async () => {
-    while (!stop) {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${appUrl}/${i % 2 === 0 ? 'fail' : 'ok'}`).then((r) => r.arrayBuffer())));
-      await sleep(100);
-    }
-  })();
-  let result: Awaited<ReturnType<typeof waitForFiring>>;
-  try {
-    result = await waitForFiring(prometheus!.url, 'OtelHealthErrorRate', 3);
-  } finally {
-    stop = true;
-    await load;
-  }
+  const result = await errorBurstUntilFiring(appUrl, prometheus!.url, 'OtelHealthErrorRate', 3);
   assert.deepEqual(result.firing.map((a) => a.labels.severity).sort(), ['critical', 'error', 'warning'], `alerts: ${result.last}\n${prometheus!.log()}`);
   for (const a of result.firing) assert.equal(a.labels.job, 'sdk-e2e');
 });

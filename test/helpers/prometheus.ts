@@ -106,3 +106,23 @@ export async function waitForFiring(url: string, alertname: string, count: numbe
   }
   return { firing, last };
 }
+
+/**
+ * Load `appUrl` with bursts of 20 requests, half to `/fail`, until `count` alerts named
+ * `alertname` fire on Prometheus (or the wait runs out); the load stops either way.
+ */
+export async function errorBurstUntilFiring(appUrl: string, prometheusUrl: string, alertname: string, count: number): Promise<{ firing: PromAlert[]; last: string }> {
+  let stop = false;
+  const load = (async () => {
+    while (!stop) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${appUrl}/${i % 2 === 0 ? 'fail' : 'ok'}`).then((r) => r.arrayBuffer())));
+      await sleep(100);
+    }
+  })();
+  try {
+    return await waitForFiring(prometheusUrl, alertname, count);
+  } finally {
+    stop = true;
+    await load;
+  }
+}
