@@ -22,7 +22,8 @@ async function one(mode) {
   child.send('end'); const [{ cpu }] = await once(child, 'message');
   res[mode].push({ rps: r.requests.total / 6, us: cpu / r.requests.total });
 }
-for (let round = 0; round < 3; round++) for (const m of (round % 2 ? [...modes].reverse() : modes)) await one(m);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+for (let round = 0; round < ROUNDS; round++) for (const m of (round % 2 ? [...modes].reverse() : modes)) await one(m);
 sink.kill();
 const med = xs => [...xs].sort((a,b)=>a-b)[Math.floor(xs.length/2)];
 for (const m of modes) console.log(m.padEnd(14), 'rps', med(res[m].map(x=>x.rps)).toFixed(0), 'cpu us/req', med(res[m].map(x=>x.us)).toFixed(2), res[m].map(x=>x.us.toFixed(2)).join(' '));

@@ -62,6 +62,7 @@ export function drain(store: Store): void {
   for (const instrument of allInstruments(store)) {
     for (const series of instrument.series) {
       if (!series.touched) continue;
+      series.flush();
       for (const target of store.targets) target.accept(instrument, series);
       series.total += series.value;
       series.resetWindow();
