@@ -6,4 +6,10 @@ export {
   DEFAULT_MAX_QUEUE,
   DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
 } from './exporters.js';
-export type { WorkerExporterOptions, WorkerMetricExporterOptions } from './exporters.js';
+export type { WorkerExporterOptions, WorkerLogRecordExporterOptions, WorkerMetricExporterOptions } from './exporters.js';
+export {
+  DEFAULT_REDELIVERY_MAX_RECORDS,
+  DEFAULT_REDELIVERY_INITIAL_BACKOFF_MILLIS,
+  DEFAULT_REDELIVERY_MAX_BACKOFF_MILLIS,
+} from './redelivery.js';
+export type { RedeliveryOptions } from './redelivery.js';

@@ -12,6 +12,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
+import { WORKER_EXIT_CODE } from './export-errors.js';
 import type { MainToWorker, Signal, WireExporterConfig, WireLogBatch, WireResourceMetrics, WorkerToMain } from './protocol.js';
 import { fromWireError } from './protocol.js';
 
@@ -331,12 +332,14 @@ export class OtlpWorkerHost {
       if (worker !== this.worker) return; // terminated on purpose; pending requests already settled
       this.worker = undefined;
       const reason = this.lastWorkerError;
-      const error = new Error(
+      const error: Error & { code?: string } = new Error(
         reason !== undefined
           ? `otel-health: OTLP export worker crashed: ${reason.message}`
           : `otel-health: OTLP export worker exited with code ${code}`,
         reason !== undefined ? { cause: reason } : undefined,
       );
+      // The next request starts a new worker: log redelivery may send these batches again.
+      error.code = WORKER_EXIT_CODE;
       const pending = [...this.pending.values()];
       this.pending.clear();
       for (const p of pending) p.settle({ ok: false, error });

@@ -14,8 +14,12 @@ import { gunzipSync, inflateSync } from 'node:zlib';
  * - `hang`: never answers (the socket stays open until the exporter gives up or close()).
  * - `retry429`: the first time a body arrives it gets 429 with a `Retry-After` date in the past; the same
  *   body again (the exporter's retry) gets 200 and is recorded.
+ * - `{ status, retryAfter? }`: every request gets that status (and that `Retry-After` header, if
+ *   given); nothing recorded. E.g. `{ status: 429, retryAfter: '2' }`, `{ status: 400 }`.
+ *
+ * A receiver that refuses connections: `stopListening()`, then `listenAgain()` on the same port.
  */
-export type ReceiverMode = 'ok' | 'fail500' | 'hang' | 'retry429';
+export type ReceiverMode = 'ok' | 'fail500' | 'hang' | 'retry429' | { status: number; retryAfter?: string };
 
 export interface ReceivedRequest {
   path: string;
@@ -39,6 +43,11 @@ export interface OtlpReceiver {
    * polling). Rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   setMode(mode: ReceiverMode): void;
+  /** Closes the listening socket and every connection: connections are refused until
+   * listenAgain(). */
+  stopListening(): Promise<void>;
+  /** Listens again on the same port. */
+  listenAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +105,15 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         (path === '/v1/metrics' ? metrics : logs).push(body);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       };
+      if (typeof mode === 'object') {
+        record.status = mode.status;
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (mode.retryAfter !== undefined) headers['retry-after'] = mode.retryAfter;
+        res.writeHead(mode.status, headers).end(`{"message":"receiver answers ${mode.status}"}`);
+        requests.push(record);
+        events.emit('request', record);
+        return;
+      }
       switch (mode) {
         case 'ok':
           accept();
@@ -134,6 +152,14 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
+  async function stop(): Promise<void> {
+    for (const res of hanging) res.destroy();
+    const closed = server.listening ? once(server, 'close') : undefined;
+    if (closed !== undefined) server.close();
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  }
+
   return {
     url: `http://127.0.0.1:${port}`,
     metrics,
@@ -170,13 +196,13 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         check();
       });
     },
-    async close() {
-      for (const res of hanging) res.destroy();
-      const closed = once(server, 'close');
-      server.close();
-      for (const socket of sockets) socket.destroy();
-      await closed;
+    stopListening: stop,
+    async listenAgain() {
+      if (server.listening) return;
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
     },
+    close: stop,
   };
 }
 
