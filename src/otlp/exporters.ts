@@ -350,6 +350,14 @@ abstract class WorkerExporterBase {
  * The shared worker is unref()'d, so a pending export() does not keep the process alive by
  * itself (the SDK's readers and processors hold their own export timers while they wait);
  * forceFlush() and shutdown() do, for at most `shutdownTimeoutMillis`.
+ *
+ * A batch that fails after the stock exporter's own retries is lost: metrics have no
+ * redelivery queue (unlike {@link WorkerLogRecordExporter}). With cumulative temporality (the
+ * default) sums and histograms lose only resolution: the next export after an outage carries
+ * the totals since the start (gauge values of the missed exports are gone). With delta
+ * temporality (`temporalityPreference`, or
+ * `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta` / `lowmemory`) each export carries
+ * only its own window, so the windows exported during an outage are gone.
  */
 export class WorkerMetricExporter extends WorkerExporterBase implements PushMetricExporter {
   /** The stock exporter's own selector logic (temporality preference, env variable,
@@ -447,7 +455,8 @@ function attemptOf(result: RequestResult): Attempt {
  *   `shutdownTimeoutMillis` and counts what is left as dropped, as does abandon().
  * - Delivery is at least once: an attempt that timed out may have reached the collector and
  *   is sent again. The queue lives in memory: a process that exits without shutdown() loses it.
- * - Its retry timer is unref()'d; between attempts nothing holds the process or the worker.
+ * - Its retry timer is unref()'d: between attempts nothing holds the process or the worker; an
+ *   attempt in flight holds it like any export, for at most `timeoutMillis`.
  *
  * The export callback of a batch that goes to the queue reports SUCCESS: the queue has taken
  * ownership of the records. The SDK's BatchLogRecordProcessor never retries a FAILED batch (it
