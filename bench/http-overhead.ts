@@ -13,13 +13,13 @@
  * Δ process.cpuUsage() (user + system, all threads) over the measured run divided by the requests
  * completed in it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Child, installCleanup, killAllChildren } from './children.js';
+import { describeMachine, machineLines, type Machine } from './machine.js';
 import {
   isVariant,
   VARIANT_DESCRIPTIONS,
@@ -100,62 +100,6 @@ function parseOptions(argv: string[]): Options {
     checkInterval: int('check-interval', values['check-interval'], 1, 3600),
     out: values.out,
   };
-}
-
-// ---------------------------------------------------------------- machine
-
-interface Machine {
-  node: string;
-  os: string;
-  cpuModel: string;
-  cores: number;
-  availableParallelism: number;
-  cgroupCpuMax: string | undefined;
-  totalMemGiB: number;
-  loadAvgStart: number[];
-  loadAvgEnd: number[];
-  commit: string;
-  startedAt: string;
-}
-
-function describeMachine(): Machine {
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' (with uncommitted changes in src/ or bench/)';
-  } catch {
-    // not a git checkout
-  }
-  let cgroupCpuMax: string | undefined;
-  if (existsSync('/sys/fs/cgroup/cpu.max')) cgroupCpuMax = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim();
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    availableParallelism: os.availableParallelism(),
-    cgroupCpuMax,
-    totalMemGiB: os.totalmem() / 2 ** 30,
-    loadAvgStart: os.loadavg(),
-    loadAvgEnd: [],
-    commit,
-    startedAt: new Date().toISOString(),
-  };
-}
-
-const fmtLoad = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
-
-function machineLines(m: Machine): string[] {
-  return [
-    `node ${m.node} on ${m.os}`,
-    `CPU: ${m.cpuModel}, ${m.cores} cores (available parallelism ${m.availableParallelism})` +
-      (m.cgroupCpuMax ? `, cgroup cpu.max "${m.cgroupCpuMax}"` : ''),
-    `memory: ${m.totalMemGiB.toFixed(1)} GiB`,
-    `load average (1/5/15 min): ${fmtLoad(m.loadAvgStart)} at start, ${fmtLoad(m.loadAvgEnd)} at end`,
-    `commit: ${m.commit}; started ${m.startedAt}`,
-  ];
 }
 
 // ---------------------------------------------------------------- runs
@@ -621,7 +565,7 @@ function markdown(opts: Options, machine: Machine, records: RunRecord[], summari
 async function main(): Promise<void> {
   installCleanup();
   const opts = parseOptions(process.argv.slice(2));
-  const machine = describeMachine();
+  const machine = describeMachine(REPO_ROOT);
   const perRun = opts.warmup + opts.duration + 3;
   console.log(
     `${opts.rounds} rounds × ${opts.variants.length} variants (${opts.variants.join(', ')}), about ${Math.ceil((opts.rounds * opts.variants.length * perRun) / 60)} min`,
