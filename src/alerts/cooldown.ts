@@ -5,6 +5,9 @@ import type { AlertTransition } from '../evaluator/types.js';
  * than `cooldownSeconds` after the last notified firing of the same fingerprint is not notified,
  * and neither is the `resolved` that ends it. Escalations always pass: a rise in level is news.
  * Everything still goes to the alert history; only notification is held back.
+ *
+ * `now` is whatever clock the caller measures durations on: the pipeline gives its monotonic
+ * clock, so a wall-clock step neither cuts the cooldown short nor stretches it.
  */
 export class Cooldown {
   private readonly lastFired = new Map<string, number>();
@@ -12,7 +15,7 @@ export class Cooldown {
 
   constructor(private readonly cooldownSeconds: number) {}
 
-  /** true when the transition should be notified. `now` in epoch ms. */
+  /** true when the transition should be notified. `now` in ms (monotonic in the pipeline). */
   admit(transition: AlertTransition, now: number): boolean {
     const fingerprint = transition.alert.fingerprint;
     switch (transition.kind) {

@@ -3,6 +3,10 @@
  * its last notified firing is held back, and so is the resolve that ends it; escalations always
  * pass) and the repeat interval (a still-firing alert is re-sent every `repeatInterval`
  * seconds, not every check). Only notification is affected: the alert history has everything.
+ *
+ * Both are durations, measured on the monotonic clock (StageContext.monotonic): with the wall
+ * clock, a step back of an hour would hold repeats back an hour and let a re-firing through the
+ * cooldown, a step forward would send repeats early and cut the cooldown short.
  */
 import type { Alert } from '../evaluator/types.js';
 import { Cooldown } from './cooldown.js';
@@ -19,7 +23,7 @@ export class DedupStage implements Stage {
   readonly name = 'dedup';
   private readonly cooldown: Cooldown;
   private readonly repeatMs: number;
-  /** fingerprint → when it was last notified (firing, escalated or repeat), epoch ms. */
+  /** fingerprint → when it was last notified (firing, escalated or repeat), monotonic ms. */
   private readonly lastSent = new Map<string, number>();
   /** Transitions held back, for stats. */
   suppressed = 0;
@@ -33,7 +37,7 @@ export class DedupStage implements Stage {
   run(notification: Notification, context: StageContext): Notification[] {
     const kept: NotifiedTransition[] = [];
     for (const entry of notification.alerts) {
-      if (entry.repeat === true || this.admit(entry, context.now)) kept.push(entry);
+      if (entry.repeat === true || this.admit(entry, context.monotonic ?? context.now)) kept.push(entry);
       else this.suppressed++;
     }
     return kept.length === 0 ? [] : [{ ...notification, alerts: kept }];
@@ -49,26 +53,27 @@ export class DedupStage implements Stage {
   }
 
   /**
-   * The repeats due at `now`: one synthetic `firing` per firing alert last notified (or held
-   * back) at least repeatInterval ago.
+   * The repeats due: one synthetic `firing` per firing alert last notified (or held back) at
+   * least repeatInterval ago on the monotonic clock (`monotonic`, default `now`). `now` (wall,
+   * epoch ms) stamps the repeats.
    */
-  due(now: number, firing: Alert[]): NotifiedTransition[] {
+  due(now: number, firing: Alert[], monotonic: number = now): NotifiedTransition[] {
     if (!(this.repeatMs > 0)) return [];
     const out: NotifiedTransition[] = [];
     for (const alert of firing) {
       const last = this.lastSent.get(alert.fingerprint);
-      if (last === undefined || now - last < this.repeatMs) continue;
-      this.lastSent.set(alert.fingerprint, now);
-      this.cooldown.markNotified(alert.fingerprint, now);
+      if (last === undefined || monotonic - last < this.repeatMs) continue;
+      this.lastSent.set(alert.fingerprint, monotonic);
+      this.cooldown.markNotified(alert.fingerprint, monotonic);
       this.repeats++;
       out.push({ transition: { kind: 'firing', alert, at: now }, repeat: true });
     }
     return out;
   }
 
-  /** Forget what no longer matters (bounded memory). */
-  prune(now: number, firing: Alert[]): void {
-    this.cooldown.prune(now);
+  /** Forget what no longer matters (bounded memory). `monotonic`: the clock `due` got. */
+  prune(monotonic: number, firing: Alert[]): void {
+    this.cooldown.prune(monotonic);
     if (this.lastSent.size > firing.length) {
       const live = new Set(firing.map((a) => a.fingerprint));
       for (const fingerprint of this.lastSent.keys()) if (!live.has(fingerprint)) this.lastSent.delete(fingerprint);

@@ -7,8 +7,12 @@
  * Bounded: a notification lists at most `maxAlerts` transitions and counts the rest in
  * `omitted` (the alert history keeps them all); a group leaves memory once idle for
  * groupInterval.
+ *
+ * groupWait and groupInterval are measured on the scheduler's monotonic clock (timers are
+ * monotonic too): on the wall clock, a step back of an hour would hold a group's next
+ * notification back for that hour. Notifications are stamped with the wall clock.
  */
-import type { Scheduler } from './clock.js';
+import { monotonicOf, type Scheduler } from './clock.js';
 import type { Notification, NotifiedTransition } from './stage.js';
 
 export interface GroupOptions {
@@ -24,6 +28,7 @@ interface Group {
   pending: NotifiedTransition[];
   omitted: number;
   cancel: (() => void) | undefined;
+  /** When the group last notified, monotonic ms. */
   lastFlush: number | undefined;
 }
 
@@ -57,7 +62,7 @@ export class GroupStage {
     }
     group.omitted += notification.omitted;
     if (group.cancel !== undefined) return;
-    const now = this.scheduler.now();
+    const now = monotonicOf(this.scheduler);
     const fresh = group.lastFlush === undefined || now - group.lastFlush >= this.intervalMs;
     const due = fresh ? now + this.waitMs : group.lastFlush! + this.intervalMs;
     if (due <= now) {
@@ -72,15 +77,14 @@ export class GroupStage {
     if (group === undefined) return;
     group.cancel?.();
     group.cancel = undefined;
-    const now = this.scheduler.now();
     if (group.pending.length === 0 && group.omitted === 0) return;
     const alerts = group.pending;
     const omitted = group.omitted;
     group.pending = [];
     group.omitted = 0;
-    group.lastFlush = now;
+    group.lastFlush = monotonicOf(this.scheduler);
     this.flushed++;
-    this.emit({ groupKey: key, service, alerts, omitted, sinks: [], at: now });
+    this.emit({ groupKey: key, service, alerts, omitted, sinks: [], at: this.scheduler.now() });
   }
 
   /** Send every pending group now (shutdown). */
@@ -91,7 +95,7 @@ export class GroupStage {
     }
   }
 
-  /** Forget idle groups (nothing pending, last notification ≥ groupInterval ago). */
+  /** Forget idle groups (nothing pending, last notification ≥ groupInterval ago). `now`: the scheduler's monotonic clock. */
   prune(now: number): void {
     for (const [key, group] of this.groups) {
       if (group.cancel === undefined && group.pending.length === 0 && (group.lastFlush === undefined || now - group.lastFlush >= this.intervalMs)) {

@@ -6,13 +6,13 @@
  *     ─► resolve-filter ─► route ─► sinks (fanned out, isolated)
  *
  * Suppression only ever affects notification. Every stage takes its time from one injected
- * Scheduler.
+ * Scheduler: durations from its monotonic clock, timestamps and silences from its wall clock.
  */
 import type { Logger } from '@opentelemetry/api-logs';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AlertTransition } from '../evaluator/types.js';
 import { ActiveAlerts } from './active.js';
-import { realScheduler, type Scheduler } from './clock.js';
+import { monotonicOf, realScheduler, type Scheduler } from './clock.js';
 import { CorrelateStage } from './correlate.js';
 import { DedupStage } from './dedup.js';
 import { GroupStage } from './group.js';
@@ -92,7 +92,7 @@ export interface AlertPipelineDeps {
   logger?: Logger;
   /** `service.name` on the log records. */
   serviceName: string;
-  /** Clock and timers (default: Date.now and unref'd timers). */
+  /** Clocks and timers (default: Date.now, performance.now and unref'd timers). */
   scheduler?: Scheduler;
   env?: NodeJS.ProcessEnv;
   /** Webhook retries: sleep, jitter, fetch, report. */
@@ -195,13 +195,13 @@ export class AlertPipeline {
         return new WebhookSink(
           name,
           { ...config, headers: config.resolvedHeaders ?? {} },
-          { now: () => this.scheduler.now(), ...this.deps.webhook },
+          { now: () => this.scheduler.now(), monotonic: () => monotonicOf(this.scheduler), ...this.deps.webhook },
         );
     }
   }
 
   private context(): StageContext {
-    return { now: this.scheduler.now(), active: this.active };
+    return { now: this.scheduler.now(), monotonic: monotonicOf(this.scheduler), active: this.active };
   }
 
   /**
@@ -237,7 +237,8 @@ export class AlertPipeline {
     const context = this.context();
     try {
       const firing = this.active.all();
-      const due = this.dedup.due(context.now, firing);
+      const monotonic = context.monotonic ?? context.now;
+      const due = this.dedup.due(context.now, firing, monotonic);
       const byService = new Map<string, NotifiedTransition[]>();
       for (const entry of due) {
         const service = entry.transition.alert.serviceId;
@@ -246,8 +247,8 @@ export class AlertPipeline {
         list.push(entry);
       }
       for (const [service, alerts] of byService) this.group.push(notificationOf(service, alerts, context.now));
-      this.dedup.prune(context.now, firing);
-      this.group.prune(context.now);
+      this.dedup.prune(monotonic, firing);
+      this.group.prune(monotonic);
       this.correlate.prune(context);
       this.silences.prune(context.now);
     } catch (error) {
@@ -278,6 +279,20 @@ export class AlertPipeline {
   async flush(): Promise<void> {
     this.group.flushAll();
     await Promise.all([...this.sinks.values()].map((s) => s.flush?.().catch(() => undefined)));
+  }
+
+  /**
+   * Stop the sinks for good (shutdown, after flush): what they still hold is abandoned, so an
+   * open request to a slow or hanging receiver does not keep the process alive.
+   */
+  close(): void {
+    for (const sink of this.sinks.values()) {
+      try {
+        sink.close?.();
+      } catch (error) {
+        this.deps.onError?.(`sink ${sink.name}`, error);
+      }
+    }
   }
 
   sink(name: string): Sink | undefined {

@@ -50,8 +50,13 @@ export interface Notification {
 }
 
 export interface StageContext {
-  /** Now, epoch ms (the injected clock). */
+  /** Now, epoch ms (the injected wall clock): for timestamps and silences. */
   now: number;
+  /**
+   * Now on the injected monotonic clock, ms: for durations (cooldown, repeatInterval), which a
+   * wall-clock step must not stretch or cut. Absent: durations use `now`.
+   */
+  monotonic?: number;
   /** Every alert firing now, whether or not it was notified. */
   active: ActiveAlerts;
 }
@@ -99,6 +104,11 @@ export interface Sink {
   stats(): SinkStats;
   /** Wait (bounded by the sink) for queued work; called at shutdown. */
   flush?(): Promise<void>;
+  /**
+   * Stop for good, at shutdown after flush: abandon what is queued or in flight, so that
+   * nothing (an open request) holds the process. Must not throw.
+   */
+  close?(): void;
 }
 
 /**

@@ -20,11 +20,15 @@ export interface HealthMonitorParts {
   logger: Logger;
   /** Called by shutdown() after the loop stops: flushes and stops what startHealthMonitoring created. */
   onShutdown?: () => Promise<void>;
-  /** Wall clock, epoch ms. Injected so tests control time. Default Date.now. */
+  /** Wall clock, epoch ms: timestamps of metrics, history rows and alerts. Injected so tests control time. Default Date.now. */
   now?: () => number;
-  /** Monotonic clock, ms, for window lengths (a wall-clock step must not distort rates). Default performance.now. */
+  /**
+   * Monotonic clock, ms, for every duration: window lengths, rule `for` and staleness, history
+   * retention (a wall-clock step must not distort rates, fire or hold back alerts, or drop
+   * history). Default performance.now.
+   */
   monotonic?: () => number;
-  /** The alert pipeline's clock and timers. Default: `now` and unref'd timers. */
+  /** The alert pipeline's clocks and timers. Default: `now`, `monotonic` and unref'd timers. */
   alertScheduler?: Scheduler;
   /** Sinks given as objects, by name: alert routes may name them. */
   alertSinks?: Record<string, Sink>;
@@ -79,7 +83,7 @@ export class HealthMonitor extends EventEmitter {
     this.alerting = new AlertPipeline(this.config.alerts, {
       logger: this.logger,
       serviceName: this.config.serviceName,
-      scheduler: parts.alertScheduler ?? realScheduler(this.now),
+      scheduler: parts.alertScheduler ?? realScheduler(this.now, this.monotonic),
       ...(parts.alertSinks !== undefined ? { sinks: parts.alertSinks } : {}),
       onAdmitted: (transition) => this.emitAlert(transition),
       onError: () => this.internalErrors++,
@@ -134,10 +138,12 @@ export class HealthMonitor extends EventEmitter {
       serviceId,
       checks: checkResults,
     });
-    const { metrics, transitions } = this.engine.assess(derived, now);
-    this.metricsHistory.push(metrics);
+    const { metrics, transitions } = this.engine.assess(derived, now, monotonicNow);
+    // History ages on the monotonic clock (a forward step must not evict a window of rows) and
+    // keeps the wall-clock timestamps.
+    this.metricsHistory.push(metrics, monotonicNow);
     this.latestMetrics = metrics;
-    this.handleTransitions(transitions);
+    this.handleTransitions(transitions, monotonicNow);
     this.emitCheck(metrics);
     return metrics;
   }
@@ -163,8 +169,8 @@ export class HealthMonitor extends EventEmitter {
    * Every transition goes to the alert history first (nothing lost), then the check's
    * transitions go through the alert pipeline, whose suppression affects notification only.
    */
-  private handleTransitions(transitions: readonly AlertTransition[]): void {
-    for (const transition of transitions) this.alerts.push(transition);
+  private handleTransitions(transitions: readonly AlertTransition[], monotonicNow = this.monotonic()): void {
+    for (const transition of transitions) this.alerts.push(transition, monotonicNow);
     this.alerting.push(transitions);
     this.alerting.tick();
   }
@@ -202,7 +208,10 @@ export class HealthMonitor extends EventEmitter {
     return this.engine.firing();
   }
 
-  /** Stop the checks, then flush and stop everything startHealthMonitoring started. Idempotent. */
+  /**
+   * Stop the checks, then flush and stop everything startHealthMonitoring started, then close
+   * the alert sinks (what they still hold after the bounded flush is abandoned). Idempotent.
+   */
   shutdown(): Promise<void> {
     if (this.shutdownPromise !== undefined) return this.shutdownPromise;
     this.stopped = true;
@@ -210,7 +219,13 @@ export class HealthMonitor extends EventEmitter {
     this.timer = undefined;
     this.shutdownPromise = (async () => {
       await this.inFlight?.catch(() => undefined);
-      await this.onShutdown?.();
+      try {
+        await this.onShutdown?.();
+      } finally {
+        // Last, after the bounded flush: a webhook still sending to a slow or hanging receiver
+        // would otherwise hold the process open after shutdown() resolved.
+        this.alerting.close();
+      }
     })();
     return this.shutdownPromise;
   }

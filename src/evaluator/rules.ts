@@ -1,6 +1,9 @@
 /**
  * Alert rules and their evaluation. Pure apart from the RuleEngine's explicit state: time comes
- * in as `now` (epoch ms), so tests drive it with a fake clock.
+ * in as `now` (wall clock, epoch ms) and `monotonic` (ms), so tests drive it with a fake clock.
+ * Durations (`for`, staleness, how long an alert fired) are measured on `monotonic`, so a step
+ * of the wall clock (NTP, a resumed VM) neither fires an alert early nor holds one back for the
+ * size of the step; timestamps (startsAt, endsAt, transition times) are `now`, the wall clock.
  *
  * Per rule and service, each level (WARNING < ERROR < CRITICAL) with a threshold is watched:
  * - a level is *reached* while the value is ≥ its threshold; it is *due* once reached for the
@@ -254,14 +257,17 @@ export interface RuleEngineOptions {
   staleAfter?: number;
 }
 
+/** Times here are monotonic ms (see the module comment). */
 interface RuleState {
-  /** Per level: start (ms) of the run of windows in which the value reached it. */
+  /** Per level: start (monotonic ms) of the run of windows in which the value reached it. */
   readonly since: Map<MonitoringLevel, number>;
-  /** When a value was last judged, ms. */
+  /** When a value was last judged, monotonic ms. */
   lastJudged?: number;
   lastValue?: number;
   /** The firing alert, if any. */
   alert?: Alert;
+  /** When the firing alert fired, monotonic ms (its startsAt is the wall clock's). */
+  firedAt?: number;
 }
 
 /**
@@ -306,8 +312,12 @@ export class RuleEngine {
     return extra.length === 0 ? this.rules : [...this.rules, ...extra];
   }
 
-  /** Judge one window of one service; the alerts that fired, escalated or resolved. */
-  evaluate(metrics: DerivedHealthMetrics, now: number): AlertTransition[] {
+  /**
+   * Judge one window of one service; the alerts that fired, escalated or resolved. `now` is the
+   * wall clock (epoch ms: timestamps), `monotonic` a monotonic clock in ms (durations); without
+   * it durations are measured on `now`, which a wall-clock step distorts.
+   */
+  evaluate(metrics: DerivedHealthMetrics, now: number, monotonic: number = now): AlertTransition[] {
     const transitions: AlertTransition[] = [];
     for (const rule of this.rulesFor(metrics)) {
       const key = `${metrics.serviceId}\u0000${rule.name}`;
@@ -316,29 +326,37 @@ export class RuleEngine {
         state = { since: new Map() };
         this.states.set(key, state);
       }
-      const t = this.judge(rule, state, metrics, now);
+      const t = this.judge(rule, state, metrics, now, monotonic);
       if (t !== undefined) transitions.push(t);
       if (state.alert === undefined && state.since.size === 0 && state.lastJudged === undefined) this.states.delete(key);
     }
     return transitions;
   }
 
-  private judge(rule: RuleDefinition, state: RuleState, metrics: DerivedHealthMetrics, now: number): AlertTransition | undefined {
+  private judge(
+    rule: RuleDefinition,
+    state: RuleState,
+    metrics: DerivedHealthMetrics,
+    now: number,
+    mono: number,
+  ): AlertTransition | undefined {
     const raw = rule.value(metrics);
     const value = raw !== undefined && Number.isFinite(raw) ? raw : undefined;
     if (value === undefined) {
       state.since.clear();
       const alert = state.alert;
-      if (alert !== undefined && state.lastJudged !== undefined && now - state.lastJudged >= this.staleAfterMs) {
+      if (alert !== undefined && state.lastJudged !== undefined && mono - state.lastJudged >= this.staleAfterMs) {
         const lastValue = state.lastValue ?? alert.value;
-        return this.resolve(rule, state, metrics, now, lastValue, alert.threshold, (now - state.lastJudged) / 1000);
+        return this.resolve(rule, state, metrics, now, mono, lastValue, alert.threshold, (mono - state.lastJudged) / 1000);
       }
       return undefined;
     }
-    state.lastJudged = now;
+    state.lastJudged = mono;
     state.lastValue = value;
 
-    const windowStart = now - Math.max(0, metrics.windowSeconds) * 1000;
+    // The window and the `for` count are monotonic: with wall time, a forward step would make a
+    // level "reached for an hour" at once and a backward one would hold it back for an hour.
+    const windowStart = mono - Math.max(0, metrics.windowSeconds) * 1000;
     const forMs = rule.for * 1000;
     let due: MonitoringLevel | undefined;
     for (const [level, key] of ALERT_LEVELS) {
@@ -346,7 +364,7 @@ export class RuleEngine {
       if (threshold === undefined) continue;
       if (value >= threshold) {
         if (!state.since.has(level)) state.since.set(level, windowStart);
-        if (now - state.since.get(level)! >= forMs - 1e-6) due = level;
+        if (mono - state.since.get(level)! >= forMs - 1e-6) due = level;
       } else {
         state.since.delete(level);
       }
@@ -369,11 +387,12 @@ export class RuleEngine {
           serviceId: metrics.serviceId,
           value,
           threshold,
-          seconds: (now - state.since.get(due)!) / 1000,
+          seconds: (mono - state.since.get(due)!) / 1000,
           metrics,
         }),
       };
       state.alert = fired;
+      state.firedAt = mono;
       return { kind: 'firing', alert: fired, at: now };
     }
 
@@ -387,7 +406,7 @@ export class RuleEngine {
     }
     const next = due !== undefined && (held === undefined || RANK[due] > RANK[held]) ? due : held;
     if (next === undefined) {
-      return this.resolve(rule, state, metrics, now, value, lowestBound(rule, alert.level));
+      return this.resolve(rule, state, metrics, now, mono, value, lowestBound(rule, alert.level));
     }
     if (RANK[next] > RANK[alert.level]) {
       const threshold = thresholdOf(rule, next);
@@ -400,7 +419,7 @@ export class RuleEngine {
           serviceId: metrics.serviceId,
           value,
           threshold,
-          seconds: (now - (state.since.get(next) ?? now)) / 1000,
+          seconds: (mono - (state.since.get(next) ?? mono)) / 1000,
           metrics,
         }),
       };
@@ -417,6 +436,7 @@ export class RuleEngine {
     state: RuleState,
     metrics: DerivedHealthMetrics,
     now: number,
+    mono: number,
     value: number,
     bound: number,
     staleSeconds?: number,
@@ -426,12 +446,14 @@ export class RuleEngine {
       serviceId: alert.serviceId,
       value,
       threshold: bound,
-      seconds: (now - alert.startsAt) / 1000,
+      // How long it fired, monotonic: endsAt − startsAt (wall) is off by any step in between.
+      seconds: (mono - (state.firedAt ?? mono)) / 1000,
       metrics,
     };
     if (staleSeconds !== undefined) ctx.staleSeconds = staleSeconds;
     const resolved: Alert = { ...alert, state: 'resolved', value, endsAt: now, message: rule.resolvedMessage(ctx) };
     state.alert = undefined;
+    state.firedAt = undefined;
     state.since.clear();
     return { kind: 'resolved', alert: resolved, at: now };
   }
@@ -445,9 +467,12 @@ export class RuleEngine {
     return out;
   }
 
-  /** Judge a window and complete its HealthMetrics with status, level and the firing alerts. */
-  assess(metrics: DerivedHealthMetrics, now: number): { metrics: HealthMetrics; transitions: AlertTransition[] } {
-    const transitions = this.evaluate(metrics, now);
+  /**
+   * Judge a window and complete its HealthMetrics with status, level and the firing alerts.
+   * `now` and `monotonic` as for evaluate().
+   */
+  assess(metrics: DerivedHealthMetrics, now: number, monotonic: number = now): { metrics: HealthMetrics; transitions: AlertTransition[] } {
+    const transitions = this.evaluate(metrics, now, monotonic);
     const alerts = this.firing(metrics.serviceId);
     const level = highestLevel(alerts);
     return {

@@ -1,7 +1,10 @@
 /**
  * Bounded history of alert transitions (fired, escalated, resolved), with the same retention as
  * the metrics history: entries older than `retention` seconds before the newest (or before the
- * `now` given to `evict`) leave, and beyond `capacity` entries the oldest makes room.
+ * `now` given to `evict`) leave, and beyond `capacity` entries the oldest makes room. Age is
+ * measured on the clock given to `push` as `at` (the HealthMonitor gives its monotonic clock;
+ * default: the transition's time), so a forward wall-clock step does not empty the history;
+ * entries keep their wall-clock `at`.
  */
 import type { Alert, AlertTransition, RuleName } from '../evaluator/types.js';
 
@@ -37,6 +40,8 @@ export class AlertHistory {
   readonly capacity: number;
   private readonly retentionMs: number;
   private readonly entries: (AlertHistoryEntry | undefined)[] = [];
+  /** Each entry's `at` given to push (parallel to entries): what its age is measured on. */
+  private readonly ages: number[] = [];
   private head = 0;
   private count = 0;
 
@@ -50,8 +55,12 @@ export class AlertHistory {
     return this.count;
   }
 
-  push(transition: AlertTransition): void {
-    this.evict(transition.at);
+  /**
+   * Add a transition. `at`: its time on the clock its age is measured on (ms; default
+   * transition.at). Give a monotonic clock, and the same one to `evict`.
+   */
+  push(transition: AlertTransition, at: number = transition.at): void {
+    this.evict(at);
     if (this.count === this.capacity) {
       this.entries[this.head] = undefined;
       this.head = (this.head + 1) % this.capacity;
@@ -59,13 +68,16 @@ export class AlertHistory {
     }
     const entry: AlertHistoryEntry = { at: transition.at, kind: transition.kind, alert: transition.alert };
     if (transition.previousLevel !== undefined) entry.previousLevel = transition.previousLevel;
-    this.entries[(this.head + this.count) % this.capacity] = entry;
+    const slot = (this.head + this.count) % this.capacity;
+    this.entries[slot] = entry;
+    this.ages[slot] = at;
     this.count++;
   }
 
+  /** Drop entries older than `retention` before `now`, on the clock of push's `at` (default epoch ms). */
   evict(now: number): void {
     const cutoff = now - this.retentionMs;
-    while (this.count > 0 && this.entries[this.head]!.at < cutoff) {
+    while (this.count > 0 && this.ages[this.head]! < cutoff) {
       this.entries[this.head] = undefined;
       this.head = (this.head + 1) % this.capacity;
       this.count--;
@@ -89,6 +101,7 @@ export class AlertHistory {
 
   clear(): void {
     this.entries.length = 0;
+    this.ages.length = 0;
     this.head = 0;
     this.count = 0;
   }

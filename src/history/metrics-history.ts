@@ -8,14 +8,17 @@
  * failed and fired; the alert history keeps the alerts.
  *
  * Rows leave by age (older than `retention` seconds before the newest row, or before the `now`
- * given to `evict`) and by capacity (the oldest row makes room). Capacity is
+ * given to `evict`) and by capacity (the oldest row makes room). Age is measured on the clock
+ * given to `push` as `at` (the HealthMonitor gives its monotonic clock; default: the row's
+ * timestamp), so a forward step of the wall clock does not evict a window of rows at once;
+ * timestamps stay the wall clock's, and `query` filters on them. Capacity is
  * ceil(retention / checkInterval) + 1 (both ends of the retention window), capped at
  * `maxCapacity` (default 20 000 rows, about 2 MB): with very short intervals the cap, not the
  * retention, bounds the history. Arrays grow by doubling up to the capacity, so a young or
  * short-lived history stays small.
  *
- * Rows are expected in time order (one per check); a row older than the newest is still kept,
- * and `query` filters by timestamp rather than assuming order.
+ * Rows are expected in time order (one per check); a row older than the newest (the wall clock
+ * stepped back) is still kept, and `query` filters by timestamp rather than assuming order.
  */
 import { MonitoringLevel, type HealthMetrics, type HealthStatus } from '../evaluator/types.js';
 
@@ -129,6 +132,8 @@ export class MetricsHistory {
   private head = 0;
   private count = 0;
   private timestamps = new Float64Array(0);
+  /** Each row's `at` (push): what its age is measured on. */
+  private ages = new Float64Array(0);
   private status = new Uint8Array(0);
   private level = new Uint8Array(0);
   private columns = {} as Record<Field, Float32Array>;
@@ -152,16 +157,17 @@ export class MetricsHistory {
 
   /** Bytes held by the typed arrays (as allocated so far). */
   byteSize(): number {
-    let bytes = this.timestamps.byteLength + this.status.byteLength + this.level.byteLength;
+    let bytes = this.timestamps.byteLength + this.ages.byteLength + this.status.byteLength + this.level.byteLength;
     for (const f of FIELDS) bytes += this.columns[f].byteLength;
     return bytes;
   }
 
   /** Bytes per row at full capacity. */
-  static readonly BYTES_PER_ROW = 8 + 2 + FIELDS.length * 4;
+  static readonly BYTES_PER_ROW = 8 + 8 + 2 + FIELDS.length * 4;
 
   private allocate(rows: number): void {
     const timestamps = new Float64Array(rows);
+    const ages = new Float64Array(rows);
     const status = new Uint8Array(rows);
     const level = new Uint8Array(rows);
     const columns = {} as Record<Field, Float32Array>;
@@ -170,11 +176,13 @@ export class MetricsHistory {
     for (let i = 0; i < this.count; i++) {
       const from = (this.head + i) % this.allocated;
       timestamps[i] = this.timestamps[from]!;
+      ages[i] = this.ages[from]!;
       status[i] = this.status[from]!;
       level[i] = this.level[from]!;
       for (const f of FIELDS) columns[f][i] = this.columns[f][from]!;
     }
     this.timestamps = timestamps;
+    this.ages = ages;
     this.status = status;
     this.level = level;
     this.columns = columns;
@@ -182,8 +190,12 @@ export class MetricsHistory {
     this.head = 0;
   }
 
-  push(metrics: HealthMetrics): void {
-    this.evict(metrics.timestamp);
+  /**
+   * Add a row. `at`: the row's time on the clock its age is measured on (ms; default its
+   * timestamp). Give a monotonic clock, and the same one to `evict`.
+   */
+  push(metrics: HealthMetrics, at: number = metrics.timestamp): void {
+    this.evict(at);
     if (this.count === this.allocated) {
       if (this.allocated < this.capacity) {
         this.allocate(Math.min(this.capacity, this.allocated * 2));
@@ -192,19 +204,20 @@ export class MetricsHistory {
         this.count--;
       }
     }
-    const at = (this.head + this.count) % this.allocated;
-    this.timestamps[at] = metrics.timestamp;
-    this.status[at] = Math.max(0, STATUSES.indexOf(metrics.status));
-    this.level[at] = Math.max(0, LEVELS.indexOf(metrics.level));
+    const slot = (this.head + this.count) % this.allocated;
+    this.timestamps[slot] = metrics.timestamp;
+    this.ages[slot] = at;
+    this.status[slot] = Math.max(0, STATUSES.indexOf(metrics.status));
+    this.level[slot] = Math.max(0, LEVELS.indexOf(metrics.level));
     const v = values(metrics);
-    for (const f of FIELDS) this.columns[f][at] = v[f];
+    for (const f of FIELDS) this.columns[f][slot] = v[f];
     this.count++;
   }
 
-  /** Drop rows older than `retention` before `now` (epoch ms). */
+  /** Drop rows older than `retention` before `now`, on the clock of push's `at` (default epoch ms). */
   evict(now: number): void {
     const cutoff = now - this.retentionMs;
-    while (this.count > 0 && this.timestamps[this.head]! < cutoff) {
+    while (this.count > 0 && this.ages[this.head]! < cutoff) {
       this.head = (this.head + 1) % this.allocated;
       this.count--;
     }
@@ -284,13 +297,14 @@ export class HealthHistory {
 
   constructor(private readonly options: MetricsHistoryOptions) {}
 
-  push(metrics: HealthMetrics): void {
+  /** Add a row to its service's history; `at` as for MetricsHistory.push. */
+  push(metrics: HealthMetrics, at: number = metrics.timestamp): void {
     let history = this.services.get(metrics.serviceId);
     if (history === undefined) {
       history = new MetricsHistory(metrics.serviceId, this.options);
       this.services.set(metrics.serviceId, history);
     }
-    history.push(metrics);
+    history.push(metrics, at);
   }
 
   /** A service's rows, oldest first (none for an unknown service). */

@@ -13,6 +13,9 @@
  *   environment variables (`{ env: 'NAME' }`). Nothing logged ever holds a header value, the
  *   URL's path or query (which often carry tokens): only the sink's name and the URL's origin.
  * - send() never blocks: the pipeline and the other sinks never wait for this one.
+ * - close() (the monitor's shutdown, after the bounded flush) aborts the attempt in flight and
+ *   abandons the queue: an in-flight request holds the process open, so without it a slow or
+ *   hanging receiver kept a shut-down service alive for as long as the queue took to drain.
  */
 import type { Notification, Sink, SinkStats } from '../stage.js';
 import { notificationJson } from './format.js';
@@ -33,7 +36,10 @@ export interface WebhookOptions {
 }
 
 export interface WebhookDeps {
+  /** Wall clock, epoch ms: for a Retry-After given as an HTTP date. Default Date.now. */
   now?: () => number;
+  /** Monotonic clock, ms: for the once-a-minute limit on reports. Default performance.now. */
+  monotonic?: () => number;
   /** Wait ms (retries). Default: an unref'd timer. */
   sleep?: (ms: number) => Promise<void>;
   /** 0..1, for jitter. Default Math.random. */
@@ -45,6 +51,11 @@ export interface WebhookDeps {
 
 export interface WebhookStats extends SinkStats {
   retries: number;
+  /**
+   * Notifications queued or in flight when the sink was closed (shutdown), or sent after: never
+   * delivered. Absent until it happens (like lastError).
+   */
+  abandoned?: number;
   /** The last failure's kind: `http 500`, `timeout`, `network` (never a URL or header). */
   lastError?: string;
 }
@@ -93,6 +104,8 @@ export class WebhookSink implements Sink {
   private readonly queue: Notification[] = [];
   private readonly counters: WebhookStats = { sent: 0, failed: 0, dropped: 0, queued: 0, retries: 0 };
   private running: Promise<void> | undefined;
+  /** Aborted by close(): ends the attempt in flight and the retries. */
+  private readonly closing = new AbortController();
   private readonly origin: string;
   private readonly url: string;
   private readonly now: () => number;
@@ -113,10 +126,15 @@ export class WebhookSink implements Sink {
     this.sleep = deps.sleep ?? realSleep;
     this.random = deps.random ?? Math.random;
     this.fetch = deps.fetch ?? globalThis.fetch;
-    this.report = deps.report ?? rateLimited((m) => console.warn(m), this.now);
+    // Rate-limited on the monotonic clock: on the wall clock a step back would mute it for the step.
+    this.report = deps.report ?? rateLimited((m) => console.warn(m), deps.monotonic ?? (() => performance.now()));
   }
 
   send(notification: Notification): void {
+    if (this.closing.signal.aborted) {
+      this.abandon(1);
+      return;
+    }
     if (this.queue.length >= this.options.queueSize) {
       this.counters.dropped++;
       this.report(`[otel-health] webhook sink "${this.name}" (${this.origin}): queue full (${this.options.queueSize}), ${this.counters.dropped} notification(s) dropped so far`);
@@ -138,6 +156,21 @@ export class WebhookSink implements Sink {
     }
   }
 
+  private abandon(count: number): void {
+    if (count > 0) this.counters.abandoned = (this.counters.abandoned ?? 0) + count;
+  }
+
+  /**
+   * Stop for good (shutdown): abort the attempt in flight, abandon the queue (counted in
+   * `abandoned`), take nothing more. Call after flush() had its bounded wait.
+   */
+  close(): void {
+    if (this.closing.signal.aborted) return;
+    this.abandon(this.queue.length);
+    this.queue.length = 0;
+    this.closing.abort();
+  }
+
   /** The delay before retry `attempt` (0-based): exponential, capped, with jitter in [½, 1]. */
   backoffMs(attempt: number): number {
     const base = Math.min(this.options.maxBackoff, this.options.backoff * 2 ** attempt) * 1000;
@@ -152,6 +185,10 @@ export class WebhookSink implements Sink {
         this.counters.sent++;
         return;
       }
+      if (this.closing.signal.aborted) {
+        this.abandon(1);
+        return;
+      }
       this.counters.lastError = outcome.error;
       if (!outcome.retry || attempt >= this.options.retries) {
         this.counters.failed++;
@@ -162,6 +199,10 @@ export class WebhookSink implements Sink {
       const wait =
         outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, this.options.maxRetryAfter * 1000) : this.backoffMs(attempt);
       await this.sleep(wait);
+      if (this.closing.signal.aborted) {
+        this.abandon(1);
+        return;
+      }
     }
   }
 
@@ -172,7 +213,7 @@ export class WebhookSink implements Sink {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'otel-health', ...this.options.headers },
         body,
-        signal: AbortSignal.timeout(this.options.timeout * 1000),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeout * 1000), this.closing.signal]),
         redirect: 'error',
       });
     } catch (error) {
