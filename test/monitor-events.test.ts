@@ -54,3 +54,28 @@ test('one ConfigError lists bad monitoring options and bad alert settings togeth
     },
   );
 });
+
+test("once('check') runs once and is removed; on() listeners get `this` = the monitor", async () => {
+  const monitor = await startHealthMonitoring({
+    serviceName: 'events-once',
+    checkInterval: 3600,
+    hostMetrics: false,
+    loggerProvider: new LoggerProvider(),
+    resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false, connections: false },
+  });
+  try {
+    let onceCalls = 0;
+    const receivers: unknown[] = [];
+    monitor.once('check', () => onceCalls++);
+    monitor.on('check', function (this: unknown) {
+      receivers.push(this);
+    });
+    for (let i = 0; i < 3; i++) await monitor.monitorService();
+    assert.equal(onceCalls, 1);
+    assert.equal(monitor.listenerCount('check'), 1);
+    assert.equal(receivers.length, 3);
+    assert.ok(receivers.every((r) => r === monitor));
+  } finally {
+    await monitor.shutdown();
+  }
+});

@@ -150,9 +150,18 @@ export class HealthMonitor extends EventEmitter {
 
   /** 'check' listeners (user code) get every HealthMetrics; one that throws never stops the loop. */
   private emitCheck(metrics: HealthMetrics): void {
-    for (const listener of this.listeners('check')) {
+    this.emitGuarded('check', metrics);
+  }
+
+  /**
+   * emit() for user listeners, each guarded: one that throws or rejects is counted in
+   * internalErrors and never stops the others or the loop. rawListeners() (not listeners()) so
+   * a `once` listener runs through its wrapper, which removes it, and is called only once.
+   */
+  private emitGuarded(event: 'check' | 'alert', ...args: unknown[]): void {
+    for (const listener of this.rawListeners(event)) {
       try {
-        const result = (listener as (m: HealthMetrics) => unknown)(metrics);
+        const result: unknown = (listener as (...a: unknown[]) => unknown).apply(this, args);
         if (result instanceof Promise) result.catch(() => this.internalErrors++);
       } catch {
         this.internalErrors++;
@@ -177,15 +186,7 @@ export class HealthMonitor extends EventEmitter {
 
   /** The 'alert' event, for each transition the pipeline's dedup stage let through. */
   private emitAlert(transition: AlertTransition): void {
-    // Listeners are user code: one that throws or rejects must not stop the others or the loop.
-    for (const listener of this.listeners('alert')) {
-      try {
-        const result = (listener as (a: Alert, t: AlertTransition) => unknown)(transition.alert, transition);
-        if (result instanceof Promise) result.catch(() => this.internalErrors++);
-      } catch {
-        this.internalErrors++;
-      }
-    }
+    this.emitGuarded('alert', transition.alert, transition);
   }
 
   /** The latest HealthMetrics, or undefined before the first check. */
