@@ -1,10 +1,13 @@
 // Property tests of the configuration parser (issue 6): valid configs drawn from the documented
 // option ranges parse and re-parse to the same thing; inputs with one bad field throw a
-// ConfigError naming that field; bad environment values name their variable. Pure parsing only.
+// ConfigError naming that field; bad environment values name their variable; every valid config
+// also starts a real monitor (no export: no endpoint is set) that checks once and shuts down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { ConfigError, loadConfig, parseConfig } from '../src/config/index.js';
+import { startHealthMonitoring } from '../src/index.js';
 
 const RUNS = 1000;
 
@@ -132,6 +135,24 @@ test('every valid config parses, and parseConfig(parseConfig(x)) is stable', () 
       const once = parseConfig(input);
       const twice = parseConfig(once);
       assert.deepStrictEqual(twice, once);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('every valid config starts a monitor that checks once and shuts down', async () => {
+  await fc.assert(
+    fc.asyncProperty(validConfig, async (input) => {
+      const options: Record<string, unknown> = { ...input, hostMetrics: false, loggerProvider: new LoggerProvider(), shutdownTimeout: 1 };
+      // A free loopback port: the drawn port may be taken or privileged, which is not what this tests.
+      if (typeof input.statusServer === 'object' && input.statusServer !== null) options.statusServer = { ...input.statusServer, port: 0, host: '127.0.0.1' };
+      const monitor = await startHealthMonitoring(options);
+      try {
+        const metrics = await monitor.monitorService();
+        assert.ok(['healthy', 'degraded', 'unhealthy', 'unknown'].includes(metrics.status), metrics.status);
+      } finally {
+        await monitor.shutdown();
+      }
     }),
     { numRuns: RUNS },
   );
