@@ -21,7 +21,7 @@ test('collector outage under load: no crash, every alert in the history, every a
   const result = await runOutageScenario(SHORT_OPTIONS);
   const a = analyze(result);
 
-  t.diagnostic(`throughput (median req/s over ${SHORT_OPTIONS.windowS} s windows): baseline ${a.baseline.median.toFixed(0)}; ratio outage ${a.outageRatio.toFixed(3)}, downtime ${a.downtimeRatio?.toFixed(3) ?? 'n/a'} (not asserted here)`);
+  t.diagnostic(`throughput (median req/s over ${SHORT_OPTIONS.windowS} s windows): baseline ${a.baseline.median.toFixed(0)}; ratio outage ${a.outageRatio.toFixed(3)}, downtime ${a.downtimeRatio?.toFixed(3) ?? 'n/a'}; server CPU/req baseline ÷ outage ${a.outageCpuRatio.toFixed(3)}, ÷ downtime ${a.downtimeCpuRatio?.toFixed(3) ?? 'n/a'} (not asserted here)`);
   if (a.downtimeMemory) {
     const m = a.downtimeMemory;
     t.diagnostic(`RSS over the ${SHORT_OPTIONS.downtimeS} s downtime: ${mib(m.startBytes)} → ${mib(m.endBytes)} (${m.growthBytes >= 0 ? '+' : ''}${mib(m.growthBytes)}, max ${mib(m.maxBytes)}) (not asserted here)`);

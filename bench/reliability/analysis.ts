@@ -23,6 +23,9 @@ export const TARGETS = { minThroughputRatio: 0.95, maxRssGrowthBytes: 10 * 2 ** 
  */
 export const REDELIVERY_BOUND = DEFAULT_REDELIVERY_MAX_RECORDS;
 
+/** Below this share of a core, a hello-world server under load was not CPU-bound: something else ran (as in bench/http-overhead.ts). */
+export const STARVED_CORES = 0.85;
+
 /** The first / last samples a memory figure takes the median of: this many seconds' worth. */
 const MEMORY_EDGE_S = 30;
 
@@ -33,6 +36,11 @@ export interface PhaseFigures {
   reqPerSec: Spread;
   /** Median req/s over the baseline's median. */
   ratio: number;
+  /** Server CPU per request, µs (median over windows), and the baseline's median over it (below 1: the phase cost more CPU per request). */
+  cpuUsPerReq: Spread;
+  cpuRatio: number;
+  /** Windows in which the server got less than STARVED_CORES of a core: other load on the machine (or a starved load generator) cut their req/s. */
+  starvedWindows: number;
   failed: number;
   /** Alert transitions raised in the phase, and how many of their records reached the endpoint (by the end). */
   raised: number;
@@ -66,6 +74,9 @@ export interface Analysis {
   /** Median req/s of every fault-mode window over the baseline median. */
   outageRatio: number;
   downtimeRatio: number | undefined;
+  /** Baseline server CPU µs/req over that of the fault windows / the downtime windows (medians). */
+  outageCpuRatio: number;
+  downtimeCpuRatio: number | undefined;
   downtimeMemory: MemoryFigures | undefined;
   baselineMemory: MemoryFigures | undefined;
   /** Times the harness switched the check, times the check's answer changed, and changes with no transition in the alert history. */
@@ -153,18 +164,23 @@ export function analyze(result: ScenarioResult): Analysis {
 
   const windowsOf = (kinds: PhaseKind[]): number[] => phases.filter((p) => kinds.includes(p.kind)).flatMap((p) => p.windows.map((w) => w.reqPerSec));
   const baseline = spread(windowsOf(['baseline']));
+  const baselineCpu = spread(phases.filter((p) => p.kind === 'baseline').flatMap((p) => p.windows.map((w) => w.cpuUsPerReq))).median;
   const ratio = (values: number[]): number => spread(values).median / baseline.median;
   const raisedIn = (from: number, to: number): HistoryTransition[] => history.filter((t) => t.at >= from && t.at < to);
 
   const phaseFigures: PhaseFigures[] = phases.map((p) => {
     const raised = raisedIn(p.startedAt, p.endedAt || result.endedAt);
     const rates = p.windows.map((w) => w.reqPerSec);
+    const cpu = spread(p.windows.map((w) => w.cpuUsPerReq));
     return {
       name: p.name,
       kind: p.kind,
       seconds: ((p.endedAt || result.endedAt) - p.startedAt) / 1000,
       reqPerSec: spread(rates),
       ratio: ratio(rates),
+      cpuUsPerReq: cpu,
+      cpuRatio: baselineCpu / cpu.median,
+      starvedWindows: p.windows.filter((w) => w.cpuShare < STARVED_CORES).length,
       failed: p.windows.reduce((s, w) => s + w.failed, 0),
       raised: raised.length,
       delivered: raised.filter((t) => receivedKeys.has(transitionKey(t))).length,
@@ -180,6 +196,10 @@ export function analyze(result: ScenarioResult): Analysis {
   const dropsWithinBound = countedDrops <= allowedDrops;
   const dropsText = `${countedDrops} counted as dropped (${allowedDrops} allowed: raised while down beyond the bound of ${REDELIVERY_BOUND} records)`;
   const outageRatio = ratio(windowsOf(['fault']));
+  const cpuRatio = (kinds: PhaseKind[]): number =>
+    baselineCpu / spread(phases.filter((p) => kinds.includes(p.kind)).flatMap((p) => p.windows.map((w) => w.cpuUsPerReq))).median;
+  const outageCpuRatio = cpuRatio(['fault']);
+  const downtimeCpuRatio = downtime ? cpuRatio(['downtime']) : undefined;
   const downtimeRatio = downtime ? ratio(windowsOf(['downtime'])) : undefined;
   const downtimeMemory = memory(downtime, result.samples, options.sampleEveryS);
   const baselineMemory = memory(phases.find((p) => p.kind === 'baseline'), result.samples, options.sampleEveryS);
@@ -222,17 +242,17 @@ export function analyze(result: ScenarioResult): Analysis {
     history.length > 0 && missing.length <= countedDrops && dropsWithinBound,
     `${history.length} transitions, ${received} distinct records received (${alerts.length - received} duplicates, ${unknownRecords} matching no transition), ${missing.length} missing, ${dropsText}`,
   );
-  const ratioCheck = (name: string, value: number | undefined): void => {
+  const ratioCheck = (name: string, value: number | undefined, cpu: number | undefined): void => {
     if (value === undefined) return;
     add(
       `throughput during the ${name} within ${Math.round((1 - TARGETS.minThroughputRatio) * 100)} % of the baseline`,
       value >= TARGETS.minThroughputRatio,
-      `median req/s ratio ${value.toFixed(3)} (target ≥ ${TARGETS.minThroughputRatio})`,
+      `median req/s ratio ${value.toFixed(3)} (target ≥ ${TARGETS.minThroughputRatio}); server CPU per request, baseline ÷ ${name}: ${cpu?.toFixed(3) ?? 'n/a'}`,
       true,
     );
   };
-  ratioCheck('outage', outageRatio);
-  ratioCheck('downtime', downtimeRatio);
+  ratioCheck('outage', outageRatio, outageCpuRatio);
+  ratioCheck('downtime', downtimeRatio, downtimeCpuRatio);
   if (downtime) {
     add(
       `RSS growth over the downtime ≤ ${mib(TARGETS.maxRssGrowthBytes)}`,
@@ -247,6 +267,8 @@ export function analyze(result: ScenarioResult): Analysis {
     phases: phaseFigures,
     outageRatio,
     downtimeRatio,
+    outageCpuRatio,
+    downtimeCpuRatio,
     downtimeMemory,
     baselineMemory,
     toggles: result.toggles.length,

@@ -65,6 +65,7 @@ export const CHECK_NAME = 'outage';
 export type ServiceCommand =
   | { type: 'check'; id: number; healthy: boolean }
   | { type: 'stats'; id: number }
+  | { type: 'cpu'; id: number }
   | { type: 'stop'; id: number };
 
 /** One entry of `monitor.alertHistory()`, reduced to what identifies it. */
@@ -108,4 +109,6 @@ export type ServiceMessage =
   | { type: 'failed'; error: string }
   | { type: 'check'; id: number; at: number }
   | { type: 'stats'; id: number; stats: ServiceStats }
+  /** process.cpuUsage(), user + system, µs: all threads of the service, the export worker included. */
+  | { type: 'cpu'; id: number; us: number }
   | { type: 'stopped'; id: number; shutdownMs: number; error?: string };

@@ -1,7 +1,7 @@
 /** The markdown report of an outage scenario run: figures beside the command that produced them. */
 import { machineLines, type Machine } from '../machine.js';
 import { formatSpread } from '../stats.js';
-import { mib, TARGETS, type Analysis } from './analysis.js';
+import { mib, STARVED_CORES, TARGETS, type Analysis } from './analysis.js';
 import { RETRY_AFTER_S } from './protocol.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -53,12 +53,15 @@ export function scenarioMarkdown(result: ScenarioResult, analysis: Analysis, com
   out.push('### Throughput and alerts per phase', '');
   out.push(
     table([
-      ['phase', 'seconds', 'req/s median (min–max) over windows', 'vs baseline', 'failed requests', 'alert transitions raised', 'their records received', 'RSS median'],
+      ['phase', 'seconds', 'req/s median (min–max) over windows', 'vs baseline', 'server CPU µs/req', 'CPU/req: baseline ÷ phase', 'starved windows', 'failed requests', 'alert transitions raised', 'their records received', 'RSS median'],
       ...analysis.phases.map((p) => [
         p.name,
         p.seconds.toFixed(0),
         `${formatSpread(p.reqPerSec, 0)} (${p.reqPerSec.n} windows)`,
         p.kind === 'warmup' ? '—' : p.ratio.toFixed(3),
+        formatSpread(p.cpuUsPerReq, 2),
+        p.kind === 'warmup' ? '—' : p.cpuRatio.toFixed(3),
+        `${p.starvedWindows}/${p.reqPerSec.n}`,
         String(p.failed),
         String(p.raised),
         String(p.delivered),
@@ -71,7 +74,10 @@ export function scenarioMarkdown(result: ScenarioResult, analysis: Analysis, com
     `Throughput ratios (median req/s of the phase's windows over the baseline's median): outage (all fault windows) ` +
       `**${analysis.outageRatio.toFixed(3)}**` +
       (analysis.downtimeRatio !== undefined ? `, downtime **${analysis.downtimeRatio.toFixed(3)}**` : '') +
-      `; target ≥ ${TARGETS.minThroughputRatio}.`,
+      `; target ≥ ${TARGETS.minThroughputRatio}. Server CPU µs/req: Δ process.cpuUsage() of the service (all threads, the ` +
+      'export worker included) over a window divided by the requests answered in it; it is less sensitive than req/s to other ' +
+      `load on this shared 2-core machine, so a req/s ratio below target with a CPU/req ratio near 1 points at the machine, ` +
+      `not at the fault. Starved windows: the server got less than ${STARVED_CORES} of a core.`,
     '',
   );
 

@@ -95,6 +95,9 @@ export interface LoadWindow {
   startedAt: number;
   requests: number;
   reqPerSec: number;
+  /** Server CPU (user + system, all threads) per request, µs, and over wall time (1 = one core busy). */
+  cpuUsPerReq: number;
+  cpuShare: number;
   /** Requests that failed: connection errors, timeouts and non-2xx answers. */
   failed: number;
   latencyP99Ms: number;
@@ -274,6 +277,10 @@ class Children {
     return this.call(this.service, { type: 'stats' }, (msg) => (msg.type === 'stats' ? (msg as Extract<ServiceMessage, { type: 'stats' }>).stats : undefined), IPC_TIMEOUT_MS, 'asking the service for its stats');
   }
 
+  serviceCpuUs(): Promise<number> {
+    return this.call(this.service, { type: 'cpu' }, (msg) => (msg.type === 'cpu' ? (msg as Extract<ServiceMessage, { type: 'cpu' }>).us : undefined), IPC_TIMEOUT_MS, 'asking the service for its CPU time');
+  }
+
   setHealthy(healthy: boolean): Promise<number> {
     return this.call(this.service, { type: 'check', healthy }, (msg) => (msg.type === 'check' ? (msg as Extract<ServiceMessage, { type: 'check' }>).at : undefined), IPC_TIMEOUT_MS, 'switching the health check');
   }
@@ -393,11 +400,15 @@ export async function runOutageScenario(options: ScenarioOptions): Promise<Scena
 
       const window = async (): Promise<void> => {
         const startedAt = Date.now();
+        const cpuBefore = await children.serviceCpuUs();
         const load = await children.runLoad(options.windowS, options.connections);
+        const cpuUs = (await children.serviceCpuUs()) - cpuBefore;
         phase.windows.push({
           startedAt,
           requests: load.requests,
           reqPerSec: load.requests / load.duration,
+          cpuUsPerReq: load.requests > 0 ? cpuUs / load.requests : Number.NaN,
+          cpuShare: cpuUs / 1e6 / load.duration,
           failed: load.errors + load.timeouts + load.non2xx,
           latencyP99Ms: load.latencyP99Ms,
         });

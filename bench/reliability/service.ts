@@ -166,6 +166,9 @@ async function main(): Promise<void> {
       void send({ type: 'check', id: msg.id, at: Date.now() });
     } else if (msg.type === 'stats') {
       void send({ type: 'stats', id: msg.id, stats: stats() });
+    } else if (msg.type === 'cpu') {
+      const usage = process.cpuUsage();
+      void send({ type: 'cpu', id: msg.id, us: usage.user + usage.system });
     } else if (msg.type === 'stop' && !stopping) {
       stopping = true;
       const started = performance.now();
