@@ -149,6 +149,221 @@ for (const [flavour, factory] of [
   });
 }
 
+/** Requests per route since the last collect; `none` for requests recorded without one. */
+async function routeCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const r of await collectRoutes()) {
+    const key = r.route === undefined ? 'none' : String(r.route);
+    counts[key] = (counts[key] ?? 0) + r.count;
+  }
+  return counts;
+}
+
+/**
+ * Param-free mounts (single, nested, under a path-less router, in a mounted sub-app), a
+ * parameterised mount with expressMountRoute and parameterised mounts without it, in one app.
+ */
+function mountsApp(factory: ExpressFactory): http.RequestListener {
+  const app = factory();
+  const send = (text: string) => (_req: unknown, res: { send(body: string): void }) => res.send(text);
+
+  const api = factory.Router();
+  api.get('/items/:itemId', send('item'));
+  app.use('/api', api);
+
+  const v1 = factory.Router();
+  const things = factory.Router();
+  things.get('/:thingId', send('thing'));
+  v1.use('/things', things);
+  app.use('/v1', v1);
+
+  // A router mounted without a path, holding a router at a fixed path.
+  const outer = factory.Router();
+  const admin = factory.Router();
+  admin.get('/settings', send('settings'));
+  outer.use('/admin', admin);
+  app.use(outer);
+
+  // A sub-app at a fixed path, with a route of its own and a router inside.
+  const sub = factory();
+  sub.get('/home', send('sub home'));
+  const deep = factory.Router();
+  deep.get('/:id', send('deep'));
+  sub.use('/deep', deep);
+  app.use('/sub', sub);
+
+  const orgs = factory.Router();
+  orgs.use(expressMountRoute('/orgs/:org'));
+  orgs.get('/repos/:repo', send('repo'));
+  app.use('/orgs/:org', orgs);
+
+  // No expressMountRoute: the baseUrl carries the team, and under it a fixed mount.
+  const teams = factory.Router();
+  teams.get('/members/:member', send('member'));
+  teams.get('/', send('team'));
+  const boards = factory.Router();
+  boards.get('/:boardId', send('board'));
+  teams.use('/boards', boards);
+  app.use('/teams/:team', teams);
+
+  app.use((_req, res) => {
+    res.status(404).send('not found');
+  });
+  return app as unknown as http.RequestListener;
+}
+
+for (const [flavour, factory] of [
+  ['Express 5', express],
+  ['Express 4', express4 as ExpressFactory],
+] as const) {
+  describe(`${flavour}: req.baseUrl goes into http.route only when it is a template`, () => {
+    test('param-free mounts keep their full template; a parameterised mount without expressMountRoute has no http.route', async () => {
+      await withServer(http.createServer(mountsApp(factory)), async (port, sockets) => {
+        const bodies = [];
+        for (const path of [
+          '/api/items/a1',
+          '/API/Items/a2', // Express matches mount paths case-insensitively: the declared spelling is kept
+          '/v1/things/t1',
+          '/admin/settings',
+          '/sub/home',
+          '/sub/deep/d1',
+          '/orgs/acme/repos/r1',
+          '/teams/rocket-7/members/m1',
+          '/teams/apollo-11',
+          '/teams/gemini-3/boards/b1',
+        ]) {
+          const response = await request(port, path);
+          assert.equal(response.status, 200, path);
+          bodies.push(response.body);
+        }
+        await sockets.allClosed();
+        assert.deepEqual(bodies, ['item', 'item', 'thing', 'settings', 'sub home', 'deep', 'repo', 'member', 'team', 'board']);
+        assert.deepEqual(await routeCounts(), {
+          '/api/items/:itemId': 2,
+          '/v1/things/:thingId': 1,
+          '/admin/settings': 1,
+          '/sub/home': 1,
+          '/sub/deep/:id': 1,
+          '/orgs/:org/repos/:repo': 1,
+          none: 3,
+        });
+      });
+    });
+
+    test('the values of a parameterised mount appear in no attribute', async () => {
+      await withServer(http.createServer(mountsApp(factory)), async (port, sockets) => {
+        assert.equal((await request(port, '/teams/secret-team-4321/members/secret-member-8765')).status, 200);
+        assert.equal((await request(port, '/teams/secret-team-4321')).status, 200);
+        assert.equal((await request(port, '/teams/secret-team-4321/boards/secret-board-1')).status, 200);
+        await sockets.allClosed();
+        const json = await allAttributesJson();
+        assert.ok(json.includes('"http.response.status_code":200'), `the requests were recorded: ${json}`);
+        for (const raw of ['secret', '4321', '8765', 'teams', 'boards']) {
+          assert.ok(!json.includes(raw), `"${raw}" leaked into attributes: ${json}`);
+        }
+      });
+    });
+
+    test('a parameterised mount that overlaps a fixed one: the fixed path stays only when it is spelled as declared', async () => {
+      const app = factory();
+      const api = factory.Router();
+      api.get('/items/:itemId', (_req, res) => void res.send('item'));
+      app.use('/api', api);
+      const tenants = factory.Router();
+      tenants.get('/dash', (_req, res) => void res.send('dash'));
+      app.use('/:tenant', tenants);
+      await withServer(http.createServer(app as unknown as http.RequestListener), async (port, sockets) => {
+        assert.equal((await request(port, '/api/items/1')).body, 'item');
+        assert.equal((await request(port, '/acme/dash')).body, 'dash');
+        // /api/dash is no route of the api router, so it reaches the tenant router with
+        // tenant "api": its baseUrl is still the declared "/api", nothing from the request.
+        assert.equal((await request(port, '/api/dash')).body, 'dash');
+        // "/API" might be a tenant's value: not a template here.
+        assert.equal((await request(port, '/API/items/2')).body, 'item');
+        await sockets.allClosed();
+        assert.deepEqual(await routeCounts(), { '/api/items/:itemId': 1, '/api/dash': 1, none: 2 });
+      });
+    });
+
+    test('an error leaving a mounted router for an app error handler: expressMountRoute keeps the mount template', async () => {
+      const app = factory();
+      const fail = () => {
+        throw new Error('handler failed');
+      };
+      const plain = factory.Router();
+      plain.get('/broken', fail);
+      app.use('/plain', plain);
+      const named = factory.Router();
+      named.use(expressMountRoute('/named'));
+      named.get('/broken', fail);
+      app.use('/named', named);
+      const orgs = factory.Router();
+      orgs.get('/broken', fail);
+      app.use('/orgs/:org', orgs);
+      const namedOrgs = factory.Router();
+      namedOrgs.use(expressMountRoute('/named-orgs/:org'));
+      namedOrgs.get('/broken', fail);
+      app.use('/named-orgs/:org', namedOrgs);
+      app.use((_error: unknown, _req: unknown, res: { status(code: number): { send(body: string): void } }, _next: unknown) => {
+        res.status(500).send('failed');
+      });
+      await withServer(http.createServer(app as unknown as http.RequestListener), async (port, sockets) => {
+        for (const path of ['/plain/broken', '/named/broken', '/orgs/secret-org-2468/broken', '/named-orgs/secret-org-1357/broken']) {
+          assert.equal((await request(port, path)).status, 500, path);
+        }
+        await sockets.allClosed();
+        // Express has restored req.baseUrl to '' by the time the app's error handler answers.
+        assert.deepEqual(await routeCounts(), { '/broken': 2, '/named/broken': 1, '/named-orgs/:org/broken': 1 });
+      });
+    });
+
+    test('past 1,000 distinct baseUrls, an unseen one is not worked out; seen ones keep their template', async () => {
+      await withServer(http.createServer(mountsApp(factory)), async (port, sockets) => {
+        assert.equal((await request(port, '/api/items/first')).status, 200);
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+        try {
+          for (let i = 0; i < 1000; i += 100) {
+            const responses = await Promise.all(Array.from({ length: 100 }, (_, j) => request(port, `/teams/t${i + j}`, { agent })));
+            assert.ok(responses.every((r) => r.status === 200));
+          }
+        } finally {
+          agent.destroy();
+        }
+        assert.equal((await request(port, '/api/items/again')).status, 200);
+        assert.equal((await request(port, '/v1/things/never-seen-before')).status, 200);
+        await sockets.allClosed();
+        assert.deepEqual(await routeCounts(), { '/api/items/:itemId': 2, none: 1001 });
+      });
+    });
+  });
+}
+
+describe('a baseUrl that cannot be checked against an Express app', () => {
+  test('no app, an app that throws, an unknown router shape: no http.route, and the request is unharmed', async () => {
+    const unreadable = Object.defineProperty(function app() {}, '_router', {
+      get() {
+        throw new Error('hostile getter');
+      },
+    });
+    const apps: Record<string, unknown> = {
+      '/none': undefined,
+      '/throws': unreadable,
+      '/unknown-layer': { _router: { stack: [{ handle: () => {}, path: '/unknown-layer' }] } },
+      '/not-a-stack': { router: { stack: 'nope' } },
+    };
+    const server = http.createServer((req, res) => {
+      // What a router would leave on the request: a route and the baseUrl it was mounted at.
+      Object.assign(req, { app: apps[req.url ?? ''], baseUrl: `${req.url}/value-9876`, route: { path: '/x' } });
+      res.end('ok');
+    });
+    await withServer(server, async (port, sockets) => {
+      for (const path of Object.keys(apps)) assert.equal((await request(port, path)).body, 'ok');
+      await sockets.allClosed();
+      assert.deepEqual(await routeCounts(), { none: 4 });
+    });
+  });
+});
+
 describe('Express 5: random paths', () => {
   test('1,000 random paths through an app with a catch-all 404 create no new series', async () => {
     await withServer(http.createServer(expressApp(express)), async (port, sockets) => {
