@@ -15,7 +15,7 @@
  *    shutdown() resolves, the process exits at once instead of when the request times out.
  *
  * Run: `node --import tsx bench/reliability/cases/clock-and-sinks.ts` (about 4 minutes;
- * CLOCK_AND_SINKS_SCALE=0.25 shortens the long phases). Prints a markdown section with the
+ * CLOCK_AND_SINKS_SCALE=0.25 shortens the long phases; RELIABILITY_SHORT=1, set by run.ts --short, does the same). Prints a markdown section with the
  * figures; exits 1 when an assertion fails (listed under "Failed").
  */
 import http from 'node:http';
@@ -41,7 +41,9 @@ import { close, listen } from '../../../test/helpers/http.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(HERE), '..', '..', '..');
-const SCALE = Number(process.env.CLOCK_AND_SINKS_SCALE ?? 1) > 0 ? Number(process.env.CLOCK_AND_SINKS_SCALE ?? 1) : 1;
+// RELIABILITY_SHORT=1 (run.ts --short) means a quarter-length run unless a scale is given.
+const SCALE_TEXT = process.env.CLOCK_AND_SINKS_SCALE ?? (process.env.RELIABILITY_SHORT === '1' ? '0.25' : '1');
+const SCALE = Number(SCALE_TEXT) > 0 ? Number(SCALE_TEXT) : 1;
 const HOUR = 3_600_000;
 const QUIET = { cpu: false, memory: false, eventLoopDelay: false, connections: false } as const;
 
