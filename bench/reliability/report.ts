@@ -39,6 +39,7 @@ export function scenarioMarkdown(result: ScenarioResult, analysis: Analysis, com
     `Phases: ${o.warmupS ? `warm-up ${o.warmupS} s (not compared) → ` : ''}baseline ${o.baselineS} s (endpoint up) → ` +
       o.faultModes.map((m) => `${m} ${o.faultS} s`).join(' → ') +
       ` → recovery (up, until every record raised so far arrived, deadline ${o.recoveryDeadlineS} s)` +
+      (o.faultModes.length > 0 ? ` → baseline after outage ${o.baselineS / 2} s (pooled with the first baseline)` : '') +
       (o.downtimeS > 0 ? ` → downtime: refuse ${o.downtimeS} s → recovery` : '') +
       '. Modes: ' +
       [...new Set(result.phases.map((p) => p.mode))].map((m) => `\`${m}\` ${MODE_TEXT[m]}`).join('; ') +
