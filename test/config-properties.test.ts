@@ -263,6 +263,13 @@ const badPorts = fc
   )
   .map(([good, bad]) => [...good, bad].join(','));
 
+/** Not a number (and not a word that turns a threshold off), or a negative number. */
+const badNonNegative = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim() !== '' && !isNumber(s) && !/^(false|off|none)$/i.test(s.trim()) && !s.includes('=')),
+  num(-1e6, -1e-9).map(String),
+);
+const badRatio = fc.oneof(badNonNegative, num(1.000001, 1e6).map(String));
+
 test('bad environment values throw a ConfigError naming the variable', () => {
   fc.assert(
     fc.property(
@@ -270,6 +277,13 @@ test('bad environment values throw a ConfigError naming the variable', () => {
         badInterval.map((v) => ['OTEL_HEALTH_CHECK_INTERVAL', v] as const),
         badErrorThreshold.map((v) => ['OTEL_HEALTH_ERROR_THRESHOLD', v] as const),
         badPorts.map((v) => ['OTEL_HEALTH_IGNORE_PORTS', v] as const),
+        badRatio.map((v) => ['OTEL_HEALTH_CPU_THRESHOLD', v] as const),
+        badRatio.map((v) => ['OTEL_HEALTH_MEMORY_THRESHOLD', v] as const),
+        badNonNegative.map((v) => ['OTEL_HEALTH_RESPONSE_TIME_THRESHOLD', v] as const),
+        badNonNegative.map((v) => ['OTEL_HEALTH_CONNECTIONS_THRESHOLD', v] as const),
+        badNonNegative.map((v) => ['OTEL_HEALTH_EVENT_LOOP_DELAY_THRESHOLD', v] as const),
+        badNonNegative.map((v) => ['OTEL_HEALTH_METRICS_RETENTION', v] as const),
+        badNonNegative.map((v) => ['OTEL_HEALTH_ALERT_COOLDOWN', v] as const),
       ),
       ([name, value]) => {
         const issues = issuesOf(() => loadConfig({}, { [name]: value }));
