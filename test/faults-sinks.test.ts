@@ -15,6 +15,7 @@ import http from 'node:http';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, type HealthMetrics, type HealthMonitor, type Notification, type WebhookStats } from '../src/index.js';
 import { listen, close } from './helpers/http.js';
+import { within } from './helpers/time.js';
 
 const QUIET = { cpu: false, memory: false, eventLoopDelay: false, connections: false } as const;
 const CHECK_INTERVAL = 0.1;
@@ -31,19 +32,6 @@ after(() => {
   process.off('unhandledRejection', onUncaught);
   assert.deepEqual(uncaught, [], 'no uncaughtException or unhandledRejection in any sink fault case');
 });
-
-/** Rejects after `ms` with `what`; the timer is cleared when `work` settles. */
-async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Resolves at the first 'check' for which `done` is true. */
 function checkUntil(monitor: HealthMonitor, done: (m: HealthMetrics) => boolean): Promise<HealthMetrics> {

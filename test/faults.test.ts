@@ -11,6 +11,7 @@ import { startHealthMonitoring, type HealthMetrics, type HealthMonitor } from '.
 import { startOtlpReceiver } from './helpers/otlp-receiver.js';
 import { listen, close, request, trackSockets } from './helpers/http.js';
 import { startHarness, sumOf } from './helpers/metrics.js';
+import { within } from './helpers/time.js';
 
 const QUIET = { cpu: false, memory: false, eventLoopDelay: false, connections: false } as const;
 
@@ -21,19 +22,6 @@ after(() => {
   process.off('uncaughtException', onUncaught);
   assert.deepEqual(uncaught, [], 'no uncaught exception in any fault case');
 });
-
-/** Rejects after `ms` with `what`; the timer is cleared when `work` settles. */
-async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Resolves with the next `n` HealthMetrics the monitor emits. */
 function nextChecks(monitor: HealthMonitor, n: number): Promise<HealthMetrics[]> {
