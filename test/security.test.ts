@@ -439,10 +439,15 @@ test(
       // req.baseUrl holds the actual value and is not known to be a template: no http.route.
       const duration = metrics.find((m) => m.descriptor.name === 'http.server.request.duration');
       const measured = (duration?.dataPoints ?? []).map((p) => p.attributes);
-      assert.deepEqual(
-        measured.map((a) => [a['http.response.status_code'], a['http.route']]),
-        [[200, undefined]],
+      // Other points may be in this process-wide store (a late aborted request of an earlier
+      // test closes on its socket's close), so look for this request's point rather than count.
+      assert.ok(
+        measured.some((a) => a['http.request.method'] === 'GET' && a['http.response.status_code'] === 200 && a['http.route'] === undefined),
         `the request was measured, without a route: ${text}`,
+      );
+      assert.ok(
+        measured.every((a) => typeof a['http.route'] !== 'string' || !a['http.route'].startsWith('/orgs')),
+        `no /orgs route at all: ${text}`,
       );
       assert.deepEqual(leaks({ metricAttributes: text }, [tag]), []);
     } finally {
