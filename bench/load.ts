@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type { LoadMessage, LoadResult, LoadRun } from './protocol.js';
+import { sendToParent } from './parent.js';
 
 if (!process.send) {
   console.error('load.ts is started by bench/http-overhead.ts (it needs an IPC channel)');
@@ -32,9 +33,8 @@ type Autocannon = (
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as Autocannon;
 
-function send(msg: LoadMessage): void {
-  process.send?.(msg);
-}
+/** Messages to the harness, typed for this child. */
+const send = (msg: LoadMessage): void => void sendToParent(msg);
 
 function run(cmd: LoadRun): Promise<LoadResult> {
   const url = new URL(cmd.url);

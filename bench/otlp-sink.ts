@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { SinkCommand, SinkMessage, SinkStats } from './protocol.js';
+import { sendToParent } from './parent.js';
 
 if (!process.send) {
   console.error('otlp-sink.ts is started by bench/http-overhead.ts (it needs an IPC channel)');
@@ -16,9 +17,8 @@ if (!process.send) {
 const stats: SinkStats = { posts: 0, bytes: 0, withHttpDuration: 0, paths: {} };
 const MARKER = Buffer.from('http.server.request.duration');
 
-function send(msg: SinkMessage): void {
-  process.send?.(msg);
-}
+/** Messages to the harness, typed for this child. */
+const send = (msg: SinkMessage): void => void sendToParent(msg);
 
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];

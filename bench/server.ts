@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import { otlpMetricsBody } from './otlp-body.js';
 import { isVariant, type ServerCommand, type ServerMessage, type VariantName } from './protocol.js';
+import { errorText, sendToParent } from './parent.js';
 
 if (!process.send) {
   console.error('server.ts is started by bench/http-overhead.ts (it needs an IPC channel)');
@@ -25,19 +26,8 @@ if (!process.send) {
 const require = createRequire(import.meta.url);
 const SHUTDOWN_BOUND_MS = 3000;
 
-function send(msg: ServerMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected || !process.send) {
-      resolve();
-      return;
-    }
-    process.send(msg, undefined, {}, () => resolve());
-  });
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
+/** Messages to the harness, typed for this child. */
+const send = (msg: ServerMessage): Promise<void> => sendToParent(msg);
 
 function endpoint(): string {
   const value = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;

@@ -15,6 +15,7 @@
  */
 import { otlpAttributes, startOtlpReceiver, type OtlpKeyValue, type ReceiverMode } from '../../test/helpers/otlp-receiver.js';
 import { RETRY_AFTER_S, type EndpointCommand, type EndpointMessage, type EndpointStats, type FaultMode, type ReceivedAlert } from './protocol.js';
+import { sendToParent } from '../parent.js';
 
 if (!process.send) {
   console.error('fault-endpoint.ts is started by bench/reliability/scenario.ts (it needs an IPC channel)');
@@ -32,9 +33,8 @@ const RECEIVER_MODE: Record<Exclude<FaultMode, 'refuse'>, ReceiverMode> = {
   status429: { status: 429, retryAfter: String(RETRY_AFTER_S) },
 };
 
-function send(msg: EndpointMessage): void {
-  if (process.connected) process.send?.(msg);
-}
+/** Messages to the harness, typed for this child. */
+const send = (msg: EndpointMessage): void => void sendToParent(msg);
 
 /** OTLP/JSON times are decimal nanosecond strings (or numbers); epoch ms, or NaN. */
 function nanosToMs(value: unknown): number {

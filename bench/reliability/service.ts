@@ -21,6 +21,7 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { startHealthMonitoring, WorkerLogRecordExporter } from '../../src/index.js';
 import { buildResource, createLoggerProvider, type OwnedExporters } from '../../src/providers.js';
 import { CHECK_NAME, type HistoryTransition, type ServiceCommand, type ServiceMessage, type ServiceStats } from './protocol.js';
+import { errorText, sendToParent } from '../parent.js';
 
 if (!process.send) {
   console.error('service.ts is started by bench/reliability/scenario.ts (it needs an IPC channel)');
@@ -33,19 +34,8 @@ const STOP_BOUND_MS = 15_000;
 const RECENT_DIAG = 10;
 const MAX_ALERT_EVENTS = 10_000;
 
-function send(msg: ServiceMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected || !process.send) {
-      resolve();
-      return;
-    }
-    process.send(msg, undefined, {}, () => resolve());
-  });
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
+/** Messages to the harness, typed for this child. */
+const send = (msg: ServiceMessage): Promise<void> => sendToParent(msg);
 
 function checkEndpoint(): void {
   const value = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
