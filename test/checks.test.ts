@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/sdk-logs';
 import { MonitoringLevel, startHealthMonitoring, type HealthMonitor, type HealthMonitorOptions } from '../src/index.js';
 import { close, listen, request } from './helpers/http.js';
+import { collectUncaught } from './helpers/uncaught.js';
 
 const SERVICE = 'inventory';
 const DRIVEN = 3600;
@@ -27,23 +28,18 @@ const QUIET = {
 
 let server: http.Server;
 let port: number;
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown): void => {
-  uncaught.push(error);
-};
+const uncaught = collectUncaught();
 
 before(async () => {
-  process.on('uncaughtException', onUncaught);
-  process.on('unhandledRejection', onUncaught);
+  uncaught.start();
   server = http.createServer((_req, res) => res.end('ok'));
   port = await listen(server);
 });
 
 after(async () => {
   await close(server);
-  process.off('uncaughtException', onUncaught);
-  process.off('unhandledRejection', onUncaught);
-  assert.deepEqual(uncaught, [], 'no check failure escapes to the process');
+  uncaught.stop();
+  assert.deepEqual(uncaught.errors, [], 'no check failure escapes to the process');
 });
 
 async function rig(

@@ -16,21 +16,19 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, type HealthMetrics, type HealthMonitor, type Notification, type WebhookStats } from '../src/index.js';
 import { listen, close } from './helpers/http.js';
 import { within } from './helpers/time.js';
+import { collectUncaught } from './helpers/uncaught.js';
 
 const QUIET = { cpu: false, memory: false, eventLoopDelay: false, connections: false } as const;
 const CHECK_INTERVAL = 0.1;
 const SHUTDOWN_TIMEOUT = 1;
 
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown) => uncaught.push(error);
+const uncaught = collectUncaught();
 before(() => {
-  process.on('uncaughtException', onUncaught);
-  process.on('unhandledRejection', onUncaught);
+  uncaught.start();
 });
 after(() => {
-  process.off('uncaughtException', onUncaught);
-  process.off('unhandledRejection', onUncaught);
-  assert.deepEqual(uncaught, [], 'no uncaughtException or unhandledRejection in any sink fault case');
+  uncaught.stop();
+  assert.deepEqual(uncaught.errors, [], 'no uncaughtException or unhandledRejection in any sink fault case');
 });
 
 /** Resolves at the first 'check' for which `done` is true. */

@@ -12,15 +12,15 @@ import { startOtlpReceiver } from './helpers/otlp-receiver.js';
 import { listen, close, request, trackSockets } from './helpers/http.js';
 import { startHarness, sumOf } from './helpers/metrics.js';
 import { within } from './helpers/time.js';
+import { collectUncaught } from './helpers/uncaught.js';
 
 const QUIET = { cpu: false, memory: false, eventLoopDelay: false, connections: false } as const;
 
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown) => uncaught.push(error);
-before(() => process.on('uncaughtException', onUncaught));
+const uncaught = collectUncaught(['uncaughtException']);
+before(() => uncaught.start());
 after(() => {
-  process.off('uncaughtException', onUncaught);
-  assert.deepEqual(uncaught, [], 'no uncaught exception in any fault case');
+  uncaught.stop();
+  assert.deepEqual(uncaught.errors, [], 'no uncaught exception in any fault case');
 });
 
 /** Resolves with the next `n` HealthMetrics the monitor emits. */

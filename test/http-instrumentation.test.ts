@@ -8,6 +8,7 @@ import { startHarness, countOf, sumOf, points, type Harness } from './helpers/me
 import { listen, close, request, trackSockets } from './helpers/http.js';
 import { getStore } from '../src/instrumentation/store.js';
 import { setRoute } from '../src/instrumentation/index.js';
+import { collectUncaught } from './helpers/uncaught.js';
 
 const DURATION = 'http.server.request.duration';
 const ACTIVE = 'http.server.active_requests';
@@ -15,17 +16,16 @@ const OPEN = 'otel_health.http.server.open_connections';
 const OPENED = 'otel_health.http.server.connections';
 
 let harness: Harness;
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown) => uncaught.push(error);
+const uncaught = collectUncaught(['uncaughtException']);
 
 before(() => {
-  process.on('uncaughtException', onUncaught);
+  uncaught.start();
   harness = startHarness({ temporality: AggregationTemporality.DELTA });
 });
 after(async () => {
-  process.off('uncaughtException', onUncaught);
+  uncaught.stop();
   await harness.close();
-  assert.deepEqual(uncaught, [], 'instrumentation never throws into the process');
+  assert.deepEqual(uncaught.errors, [], 'instrumentation never throws into the process');
 });
 
 async function withServer(

@@ -39,6 +39,7 @@ import {
 import { alertFingerprint } from '../src/evaluator/rules.js';
 import { getStore } from '../src/instrumentation/store.js';
 import { close, listen, request, trackSockets } from './helpers/http.js';
+import { collectUncaught } from './helpers/uncaught.js';
 
 const SERVICE = 'checkout';
 /** A check interval the loop never reaches within a test: windows end only at monitorService(). */
@@ -52,14 +53,10 @@ const QUIET_RESOURCES = { cpu: false, memory: false, connections: false, eventLo
 let server: http.Server;
 let port: number;
 let sockets: ReturnType<typeof trackSockets>;
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown): void => {
-  uncaught.push(error);
-};
+const uncaught = collectUncaught();
 
 before(async () => {
-  process.on('uncaughtException', onUncaught);
-  process.on('unhandledRejection', onUncaught);
+  uncaught.start();
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/fail') {
@@ -78,9 +75,8 @@ before(async () => {
 
 after(async () => {
   await close(server);
-  process.off('uncaughtException', onUncaught);
-  process.off('unhandledRejection', onUncaught);
-  assert.deepEqual(uncaught, [], 'nothing escapes to the process');
+  uncaught.stop();
+  assert.deepEqual(uncaught.errors, [], 'nothing escapes to the process');
 });
 
 /** Send the paths with bounded concurrency; resolves once the server closed every connection. */
