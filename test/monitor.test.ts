@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '../src/model/otel-logs.js';
 import {
   InMemoryLogRecordExporter,
   LoggerProvider,

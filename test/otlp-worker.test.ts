@@ -6,7 +6,7 @@ import dc from 'node:diagnostics_channel';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { context, trace, TraceFlags, ValueType } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '../src/model/otel-logs.js';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import { AggregationTemporalityPreference, OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';

@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ALERT_EVENT_NAME } from './log-record.js';
 
 /**
@@ -9,7 +9,9 @@ import { ALERT_EVENT_NAME } from './log-record.js';
 export class ConsoleAlertProcessor implements LogRecordProcessor {
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
 
-  onEmit(record: SdkLogRecord, _context?: Context): void {
+  // ReadableLogRecord: what both lines hand onEmit (SdkLogRecord on 2.x, ReadWriteLogRecord on 3.x)
+  // has these fields.
+  onEmit(record: ReadableLogRecord, _context?: Context): void {
     if (record.eventName !== ALERT_EVENT_NAME) return;
     try {
       const a = record.attributes;

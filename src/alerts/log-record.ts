@@ -1,9 +1,9 @@
-import { SeverityNumber, type LogRecord } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AlertLogRecord } from '../model/otel-logs.js';
 import { MonitoringLevel, type AlertTransition } from '../evaluator/types.js';
 
 export const ALERT_EVENT_NAME = 'health.alert';
 
-const SEVERITY: Record<MonitoringLevel, { number: SeverityNumber; text: string }> = {
+const SEVERITY: Record<MonitoringLevel, { number: number; text: string }> = {
   [MonitoringLevel.INFO]: { number: SeverityNumber.INFO, text: 'INFO' },
   [MonitoringLevel.WARNING]: { number: SeverityNumber.WARN, text: 'WARN' },
   [MonitoringLevel.ERROR]: { number: SeverityNumber.ERROR, text: 'ERROR' },
@@ -14,7 +14,7 @@ const SEVERITY: Record<MonitoringLevel, { number: SeverityNumber; text: string }
  * One alert transition as an OTel log event (DESIGN section 3): severity from the level (9 /
  * 13 / 17 / 21), a `resolved` record at INFO with the level that was firing as its attribute.
  */
-export function alertLogRecord(transition: AlertTransition, serviceName: string): LogRecord {
+export function alertLogRecord(transition: AlertTransition, serviceName: string): AlertLogRecord {
   const { alert } = transition;
   const severity = SEVERITY[alert.state === 'resolved' ? MonitoringLevel.INFO : alert.level];
   return {

@@ -8,7 +8,7 @@
  * Suppression only ever affects notification. Every stage takes its time from one injected
  * Scheduler: durations from its monotonic clock, timestamps and silences from its wall clock.
  */
-import type { Logger } from '@opentelemetry/api-logs';
+import type { LoggerLike as Logger } from '../model/otel-logs.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AlertTransition } from '../evaluator/types.js';
 import { ActiveAlerts } from './active.js';

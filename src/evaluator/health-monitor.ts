@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '@opentelemetry/api-logs';
+import type { LoggerLike as Logger } from '../model/otel-logs.js';
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline } from '../alerts/pipeline.js';

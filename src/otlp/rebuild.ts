@@ -4,12 +4,17 @@
 // by the identity of those objects.
 
 import type { HrTime, SpanContext } from '@opentelemetry/api';
-import type { AnyValue, LogAttributes, LogBody, SeverityNumber } from '@opentelemetry/api-logs';
 import type { Resource } from '@opentelemetry/resources';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { WireLogBatch, WireResource, WireResourceMetrics, WireScope } from './protocol.js';
+
+// The log field types come from ReadableLogRecord itself: the 2.x line declares them in
+// @opentelemetry/api-logs, the 3.x line in @opentelemetry/api.
+type LogAttributes = ReadableLogRecord['attributes'];
+type LogBody = ReadableLogRecord['body'];
+type SeverityNumber = ReadableLogRecord['severityNumber'];
 
 function rebuildResource(wire: WireResource): Resource {
   return resourceFromAttributes(wire.attributes, wire.schemaUrl === undefined ? undefined : { schemaUrl: wire.schemaUrl });
@@ -53,7 +58,7 @@ class RebuiltLogRecord implements ReadableLogRecord {
     this.droppedAttributesCount = w.droppedAttributesCount;
     if (w.severityNumber !== undefined) this.severityNumber = w.severityNumber as SeverityNumber;
     if (w.severityText !== undefined) this.severityText = w.severityText;
-    if (w.body !== undefined) this.body = w.body as AnyValue;
+    if (w.body !== undefined) this.body = w.body as LogBody;
     if (w.eventName !== undefined) this.eventName = w.eventName;
     if (w.spanContext !== undefined) this.spanContext = w.spanContext;
   }

@@ -1,5 +1,5 @@
 /** Alert transitions and a recording logger for the alert pipeline tests. */
-import type { Logger, LogRecord } from '@opentelemetry/api-logs';
+import type { AlertLogRecord as LogRecord, LoggerLike as Logger } from '../../src/model/otel-logs.js';
 import { alertFingerprint } from '../../src/evaluator/rules.js';
 import { MonitoringLevel, type AlertTransition, type RuleName } from '../../src/evaluator/types.js';
 
