@@ -47,6 +47,16 @@ function positiveMillis(value: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/** Host and port of the Prometheus scrape endpoint from the environment (exporter defaults otherwise). */
+function prometheusEndpoint(env: Env): { host?: string; port?: number } {
+  const out: { host?: string; port?: number } = {};
+  const host = env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim();
+  if (host) out.host = host;
+  const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+  if (Number.isInteger(port) && port > 0 && port < 65536) out.port = port;
+  return out;
+}
+
 /**
  * Export readers from the standard variables: OTEL_METRICS_EXPORTER (`otlp` by default, only
  * when an OTLP endpoint is set, so a service with no backend makes no requests; `console`;
@@ -59,10 +69,11 @@ export function exportReaders(env: Env = process.env, owned?: OwnedExporters): {
   const exportTimeoutMillis = Math.min(positiveMillis(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000), exportIntervalMillis);
   for (const choice of exporterChoice(env, 'OTEL_METRICS_EXPORTER')) {
     if (choice === 'prometheus') {
-      // A pull reader with its own scrape endpoint (OTEL_EXPORTER_PROMETHEUS_HOST / _PORT,
-      // default port 9464), fed by its own producer like every other reader.
+      // A pull reader with its own scrape endpoint, fed by its own producer like every other
+      // reader. OTEL_EXPORTER_PROMETHEUS_HOST / _PORT are read here: the 2.x exporter reads them
+      // itself, the 3.x one (0.30x) no longer does.
       const producer = new HealthMetricProducer();
-      const reader = new PrometheusExporter({ metricProducers: [producer] });
+      const reader = new PrometheusExporter({ ...prometheusEndpoint(env), metricProducers: [producer] });
       producer.bindReader(reader);
       // Its scrape server is a node:http server of this process: scrapes are not service traffic.
       const server = (reader as unknown as { _server?: Server })._server;
