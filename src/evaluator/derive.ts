@@ -12,7 +12,11 @@
  * - `process.cpu.utilization` (gauge, summed over points, e.g. per CPU mode).
  * - `process.memory.usage`, `v8js.memory.heap.used` (summed over heap spaces),
  *   `otel_health.v8js.heap.size_limit`, `otel_health.process.memory.limit` (up-down counters).
- * - `nodejs.eventloop.delay.p50/p99/max` (gauges, s), `nodejs.eventloop.utilization`.
+ * - `nodejs.eventloop.delay.p50/p99/max` (gauges, s), `nodejs.eventloop.utilization`. The
+ *   gauges are `monitorEventLoopDelay`'s histogram as is: whole intervals between its timer's
+ *   turns, so an idle loop reads about the sampling resolution (10 ms by default). HealthMetrics
+ *   reports the delay beyond it (`eventLoopResolution` subtracted, never below 0): idle reads
+ *   about 0, a 200 ms block about 200 ms.
  *
  * Temporality: histograms and counters are expected DELTA (the window's own values, as the
  * HealthReader selects), so a metric absent from the collect is a window without recordings:
@@ -55,6 +59,7 @@ import {
   METRIC_V8JS_HEAP_USED,
   SCOPE_NAME,
 } from '../instrumentation/names.js';
+import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from '../instrumentation/runtime/runtime-source.js';
 import { exponentialQuantiles, explicitQuantiles, mergeExponential } from './percentiles.js';
 import type {
   CheckResult,
@@ -83,6 +88,13 @@ export interface DeriveInput {
   filter?: (attributes: Attributes, metric: MetricData) => boolean;
   /** The scope read when several report one metric name. Default: `otel-health`. */
   preferredScope?: string;
+  /**
+   * Sampling interval of the event-loop delay histogram behind `nodejs.eventloop.delay.*`, in
+   * seconds: subtracted from its values, so eventLoopDelay is the delay beyond the interval.
+   * Default: 0.01 (the runtime source's default resolution, and that of
+   * `@opentelemetry/instrumentation-runtime-node`); 0 reads the histogram as is.
+   */
+  eventLoopResolution?: number;
 }
 
 /** The `service.name` of a collect's resource, if it has one. */
@@ -281,10 +293,15 @@ function memoryUsage(collect: Collect): MemoryUsage | undefined {
   return memory;
 }
 
-function eventLoopDelay(collect: Collect): EventLoopDelay | undefined {
-  const p50 = collect.largest(METRIC_NODEJS_ELD_P50, true);
-  const p99 = collect.largest(METRIC_NODEJS_ELD_P99, true);
-  const max = collect.largest(METRIC_NODEJS_ELD_MAX, true);
+/**
+ * The delay a user can read: the histogram records whole intervals between its timer's turns,
+ * so the resolution comes off every value (clamped at 0: a turn can come a little early).
+ */
+function eventLoopDelay(collect: Collect, resolution: number): EventLoopDelay | undefined {
+  const beyond = (v: number | undefined): number | undefined => (v === undefined ? undefined : Math.max(0, v - resolution));
+  const p50 = beyond(collect.largest(METRIC_NODEJS_ELD_P50, true));
+  const p99 = beyond(collect.largest(METRIC_NODEJS_ELD_P99, true));
+  const max = beyond(collect.largest(METRIC_NODEJS_ELD_MAX, true));
   const utilization = collect.largest(METRIC_NODEJS_ELU);
   if (p50 === undefined && p99 === undefined && max === undefined && utilization === undefined) return undefined;
   const delay: EventLoopDelay = { p50: p50 ?? 0, p99: p99 ?? p50 ?? 0, max: max ?? p99 ?? p50 ?? 0 };
@@ -338,7 +355,8 @@ export function deriveHealthMetrics(input: DeriveInput): DerivedHealthMetrics {
   if (cpu !== undefined) derived.cpu = cpu;
   const memory = memoryUsage(collect);
   if (memory !== undefined) derived.memory = memory;
-  const delay = eventLoopDelay(collect);
+  const resolution = input.eventLoopResolution ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS / 1000;
+  const delay = eventLoopDelay(collect, Number.isFinite(resolution) && resolution > 0 ? resolution : 0);
   if (delay !== undefined) derived.eventLoopDelay = delay;
   return derived;
 }

@@ -137,6 +137,8 @@ export class HealthMonitor extends EventEmitter {
       now,
       serviceId,
       checks: checkResults,
+      // A HealthReader from another copy of the package may lack it: derive's default then.
+      ...(typeof this.reader.eventLoopResolution === 'number' ? { eventLoopResolution: this.reader.eventLoopResolution } : {}),
     });
     const { metrics, transitions } = this.engine.assess(derived, now, monotonicNow);
     // History ages on the monotonic clock (a forward step must not evict a window of rows) and

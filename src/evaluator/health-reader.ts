@@ -18,6 +18,12 @@ export interface HealthReaderOptions {
   metricProducers?: MetricProducer[];
   /** Include runtime metrics (CPU, memory, event loop). Default: true. */
   runtimeMetrics?: boolean;
+  /**
+   * Sampling interval of the event-loop delay histogram, in milliseconds (a positive integer).
+   * Default: 10. The evaluator subtracts it from `nodejs.eventloop.delay.*` (see
+   * `eventLoopResolution`).
+   */
+  eventLoopResolutionMs?: number;
 }
 
 // Delta for what the evaluator turns into per-window rates and percentiles; cumulative for
@@ -48,13 +54,24 @@ export class HealthReader extends MetricReader {
   private readonly producer: HealthMetricProducer;
 
   constructor(options: HealthReaderOptions = {}) {
-    const producer = new HealthMetricProducer({ runtimeMetrics: options.runtimeMetrics });
+    const producer = new HealthMetricProducer({
+      runtimeMetrics: options.runtimeMetrics,
+      ...(options.eventLoopResolutionMs !== undefined ? { eventLoopResolutionMs: options.eventLoopResolutionMs } : {}),
+    });
     super({
       aggregationTemporalitySelector: healthTemporality,
       aggregationSelector: healthAggregation,
       metricProducers: [producer, ...(options.metricProducers ?? [])],
     });
     this.producer = producer.bindReader(this);
+  }
+
+  /**
+   * Sampling interval of the event-loop delay histogram, in seconds. `nodejs.eventloop.delay.*`
+   * values include it (an idle loop reads about it); the evaluator reports the delay beyond it.
+   */
+  get eventLoopResolution(): number {
+    return this.producer.eventLoopResolutionMs / 1000;
   }
 
   /**

@@ -62,7 +62,11 @@ export interface MemoryUsage {
   utilization?: number;
 }
 
-/** Event-loop delay over the window (`nodejs.eventloop.delay.*`), in seconds, and utilisation. */
+/**
+ * Event-loop delay over the window, in seconds, and utilisation: the delay beyond the sampling
+ * interval, i.e. `nodejs.eventloop.delay.*` (whole intervals between the histogram timer's
+ * turns) minus the resolution, never below 0. An idle loop reads about 0.
+ */
 export interface EventLoopDelay {
   p50: number;
   p99: number;

@@ -151,6 +151,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A threshold as PromQL writes it. */
 const num = (n: number): string => String(n);
+/** The event-loop delay histogram's sampling interval (instrumentation/runtime: 10 ms). */
+const EVENT_LOOP_RESOLUTION_SECONDS = 0.01;
 const percent = (n: number): string => `${Number((n * 100).toFixed(4))}%`;
 const seconds = (n: number): string => `${n}s`;
 const count = (n: number): string => String(n);
@@ -270,10 +272,14 @@ export function generatePrometheusRules(config: MonitoringConfig, options: Prome
       alert: 'OtelHealthEventLoopDelay',
       what: 'event-loop delay p99',
       config: config.resourceThresholds.eventLoopDelay,
-      expr: (t) => `${M.eventLoopDelayP99} > ${num(t)}`,
+      // The exported gauge is the delay histogram as is (whole 10 ms sampling intervals, the
+      // runtime source's default resolution); the in-process rule judges the delay beyond the
+      // interval, so the same comes off here.
+      expr: (t) => `${M.eventLoopDelayP99} - ${num(EVENT_LOOP_RESOLUTION_SECONDS)} > ${num(t)}`,
       format: seconds,
       valueTemplate: '{{ $value | humanizeDuration }}',
-      description: (_l, t) => `nodejs.eventloop.delay.p99 is above ${seconds(t)}.`,
+      description: (_l, t) =>
+        `nodejs.eventloop.delay.p99 beyond its ${seconds(EVENT_LOOP_RESOLUTION_SECONDS)} sampling interval is above ${seconds(t)}.`,
     },
   ];
 

@@ -21,7 +21,7 @@ import type { Instrument, Series } from './aggregation/instrument.js';
 import type { CollectContext, MetricSource } from './metric-source.js';
 import { SCOPE_NAME } from './names.js';
 import { allInstruments, drain, getStore, type DrainTarget, type Store } from './store.js';
-import { createRuntimeSource } from './runtime/index.js';
+import { createRuntimeSource, DEFAULT_EVENT_LOOP_RESOLUTION_MS } from './runtime/index.js';
 import { VERSION } from '../version.js';
 
 /** Options of a HealthMetricProducer. */
@@ -35,6 +35,11 @@ export interface HealthMetricProducerOptions {
   reader?: MetricReader;
   /** Include runtime metrics (CPU, memory, event loop). Default: true. */
   runtimeMetrics?: boolean;
+  /**
+   * Sampling interval of the event-loop delay histogram, in milliseconds (a positive integer).
+   * Default: 10.
+   */
+  eventLoopResolutionMs?: number;
 }
 
 interface Accumulator {
@@ -67,12 +72,20 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
   private reader: MetricReader | undefined;
   private readonly createdAt: HrTime = hrTime();
   private shutDown = false;
+  /**
+   * Sampling interval of the event-loop delay histogram behind `nodejs.eventloop.delay.*`, in
+   * milliseconds: every value it records includes this interval.
+   */
+  readonly eventLoopResolutionMs: number;
 
   constructor(options: HealthMetricProducerOptions = {}) {
+    this.eventLoopResolutionMs = options.eventLoopResolutionMs ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS;
+    if (options.runtimeMetrics !== false) {
+      this.sources.push(createRuntimeSource({ eventLoopResolutionMs: this.eventLoopResolutionMs }));
+    }
     this.store = getStore();
     this.store.targets.add(this);
     this.reader = options.reader;
-    if (options.runtimeMetrics !== false) this.sources.push(createRuntimeSource());
   }
 
   bindReader(reader: MetricReader): this {

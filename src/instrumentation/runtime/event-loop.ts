@@ -5,9 +5,14 @@
  * Each source instance owns its histogram and resets it after reading, so every reader sees
  * the delays of its own window and one reader's collect never clears another's. Two things
  * about the histogram are worth knowing:
- * - it records the whole interval between its timer's turns, so an idle loop shows about the
- *   resolution (10 ms by default), not zero; the values are reported as is, as the semantic
- *   conventions ask;
+ * - it records the whole interval between its timer's turns (Node's RecordDelta: the time since
+ *   the previous turn), so an idle loop shows about the resolution (10 ms by default), not zero.
+ *   The `nodejs.eventloop.delay.*` gauges report the values as is, as the semantic conventions
+ *   describe them (histogram.min, .max, .percentile(…) of `monitorEventLoopDelay`), so they
+ *   compare with other producers of the same names (`@opentelemetry/instrumentation-runtime-node`
+ *   does the same). HealthMetrics.eventLoopDelay (the `event_loop_delay` rule, history, status
+ *   page, `/health`) is the delay beyond the interval: the evaluator subtracts the resolution
+ *   (`HealthReader.eventLoopResolution`, see evaluator/derive.ts);
  * - `reset()` also forgets the time of its last turn, so the first interval after a collect is
  *   not recorded: a block that starts within one resolution after a collect can be missed.
  */
