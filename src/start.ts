@@ -1,4 +1,4 @@
-import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { diag, metrics, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { ConfigError, loadConfig, type ConfigIssue, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
 import { HealthReader } from './evaluator/health-reader.js';
 import { HealthMonitor } from './evaluator/health-monitor.js';
@@ -10,6 +10,8 @@ import { VERSION } from './version.js';
 import { parseAlertsConfig } from './alerts/pipeline.js';
 import type { HttpInstrumentationOptions } from './instrumentation/http/http-instrumentation.js';
 import { startStatusServer, type StatusServer } from './http/status-server.js';
+import type { LoggerProviderLike } from './model/otel-logs.js';
+import { alertDestinations, ownedLogDestinations, printLine, startupLine, warnLine } from './startup-message.js';
 
 /** Options of startHealthMonitoring: the MonitoringConfig fields plus how to join an existing SDK. */
 export interface HealthMonitorOptions extends MonitoringConfigInput {
@@ -18,9 +20,22 @@ export interface HealthMonitorOptions extends MonitoringConfigInput {
    * MeterProvider and no metric export: give your export readers a HealthMetricProducer each.
    */
   reader?: HealthReader;
-  /** Your LoggerProvider, for the alert log events. Default: one created from the environment. */
-  loggerProvider?: LoggerProvider;
-  /** Host metrics (system CPU and memory) on the MeterProvider otel-health creates. Default: true. */
+  /**
+   * Your LoggerProvider (of either OpenTelemetry line), for the alert log events. Default: one
+   * created from the environment.
+   */
+  loggerProvider?: LoggerProviderLike;
+  /**
+   * Your MeterProvider, for the host metrics (`system.cpu.*`, `system.memory.*`) when you join
+   * with your own `reader`. Default: the global one (`metrics.getMeterProvider()`, which NodeSDK
+   * registers at start()).
+   */
+  meterProvider?: ApiMeterProvider;
+  /**
+   * Host metrics (system CPU and memory): on `meterProvider` when given, else on the
+   * MeterProvider otel-health creates, else (joining with your own `reader`) on the global
+   * MeterProvider. Default: true.
+   */
   hostMetrics?: boolean;
   /** Seconds shutdown() waits for exporters to flush before giving up. Default: 5. */
   shutdownTimeout?: number;
@@ -67,13 +82,70 @@ function validate(input: MonitoringConfigInput): MonitoringConfig {
   return config;
 }
 
+/** A service name a resource states (not the SDK's `unknown_service:*` placeholder). */
+function statedName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const name = value.trim();
+  return name.length > 0 && !name.startsWith('unknown_service') ? name : undefined;
+}
+
+interface ResourceLike {
+  attributes?: Record<string, unknown>;
+  asyncAttributesPending?: boolean;
+  waitForAsyncAttributes?: () => Promise<void>;
+}
+
+async function serviceNameOf(resource: ResourceLike | undefined): Promise<string | undefined> {
+  if (resource === undefined || resource === null) return undefined;
+  try {
+    if (resource.asyncAttributesPending === true) await withTimeout(resource.waitForAsyncAttributes?.() ?? Promise.resolve(), 2);
+    return statedName(resource.attributes?.['service.name']);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Joining an existing SDK with no `serviceName` given: the name in the resource of the providers
+ * the user handed over, so alerts say what the user's metrics say. The HealthReader's collect
+ * carries its MeterProvider's resource (public API); the LoggerProvider keeps its resource in a
+ * private field on both SDK lines, so that read is guarded and only a fallback.
+ */
+async function joinedServiceName(reader: HealthReader | undefined, loggerProvider: unknown): Promise<string | undefined> {
+  if (reader !== undefined) {
+    const collected = await reader.collectForHealth(2_000);
+    const name = await serviceNameOf(collected.resourceMetrics?.resource as ResourceLike | undefined);
+    if (name !== undefined) return name;
+  }
+  try {
+    const shared = (loggerProvider as { _sharedState?: { resource?: ResourceLike } } | undefined)?._sharedState;
+    return await serviceNameOf(shared?.resource);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `127.0.0.1:8150`, `[::1]:8150`. */
+const address = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 /**
  * Start monitoring this process: HTTP and runtime instrumentation, the health evaluator and
  * alert log events. Bad options reject with a ConfigError naming every bad field.
  */
 export async function startHealthMonitoring(options: HealthMonitorOptions = {}): Promise<HealthMonitor> {
-  const { reader: userReader, loggerProvider: userLoggerProvider, hostMetrics, shutdownTimeout, ...input } = options;
-  const config = validate(input);
+  const {
+    reader: userReader,
+    loggerProvider: userLoggerProvider,
+    meterProvider: userMeterProvider,
+    hostMetrics,
+    shutdownTimeout,
+    ...input
+  } = options;
+  let config = validate(input);
+  if (input.serviceName === undefined && (userReader !== undefined || userLoggerProvider !== undefined)) {
+    const joined = await joinedServiceName(userReader, userLoggerProvider);
+    if (joined !== undefined) config = { ...config, serviceName: joined };
+  }
   const timeoutSeconds = shutdownTimeout !== undefined && shutdownTimeout > 0 ? shutdownTimeout : 5;
 
   const reader = userReader ?? new HealthReader();
@@ -85,7 +157,24 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   const meterProvider = owned?.meterProvider;
   const ownedLoggerProvider = userLoggerProvider === undefined ? createLoggerProvider(resource, process.env, exporters) : undefined;
   const loggerProvider = userLoggerProvider ?? ownedLoggerProvider!;
-  const host = meterProvider !== undefined && hostMetrics !== false ? startHostMetrics(meterProvider) : undefined;
+  // Host metrics on the user's MeterProvider, else ours, else (joining) the global one.
+  let hostMetricsProblem: string | undefined;
+  let host: ReturnType<typeof startHostMetrics> | undefined;
+  if (hostMetrics !== false) {
+    host = startHostMetrics(userMeterProvider ?? meterProvider ?? metrics.getMeterProvider());
+    if (!host.started) {
+      host.shutdown();
+      host = undefined;
+      hostMetricsProblem =
+        userMeterProvider !== undefined || meterProvider !== undefined
+          ? 'they could not start'
+          : 'no MeterProvider: pass meterProvider, or start your SDK before otel-health';
+      diag.warn(
+        `otel-health: no host metrics (system.cpu.*, system.memory.*): ${hostMetricsProblem}. ` +
+          'Monitoring runs without them; hostMetrics: false silences this.',
+      );
+    }
+  }
   const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
 
   let status: StatusServer | undefined;
@@ -113,21 +202,43 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       await status?.close();
     },
   });
+  let statusProblem: string | undefined;
   if (config.statusServer !== undefined) {
     const { port, host, token } = config.statusServer;
     try {
       status = await startStatusServer(monitor, { port, host, ...(token !== undefined ? { token } : {}) });
     } catch (error) {
-      await monitor.shutdown();
-      const code = (error as { code?: string }).code ?? (error as Error).message;
-      throw new Error(`otel-health: the status server cannot listen on ${host}:${port} (${code})`, { cause: error });
+      // The status page is a window on the monitor, not the monitor: checks and alerts go on.
+      // statusServerOf(monitor) stays undefined.
+      const code = (error as { code?: string } | undefined)?.code ?? String((error as Error | undefined)?.message ?? error);
+      statusProblem = `${address(host, port)} ${code}`;
+      warnLine(`otel-health: the status server cannot listen on ${address(host, port)} (${code}); monitoring runs without the status page`);
     }
-    // /health/ready turns 503 the moment shutdown begins, before the flush.
-    const shutdown = monitor.shutdown.bind(monitor);
-    monitor.shutdown = () => {
-      status?.drain();
-      return shutdown();
-    };
+    if (status !== undefined) {
+      // /health/ready turns 503 the moment shutdown begins, before the flush.
+      const shutdown = monitor.shutdown.bind(monitor);
+      monitor.shutdown = () => {
+        status?.drain();
+        return shutdown();
+      };
+    }
+  }
+  if (config.startupMessage) {
+    try {
+      const otelLog = userLoggerProvider !== undefined ? ['your LoggerProvider'] : ownedLogDestinations(process.env);
+      printLine(
+        startupLine({
+          serviceName: config.serviceName,
+          checkInterval: config.checkInterval,
+          alerts: alertDestinations(parseAlertsConfig(config.alerts), otelLog),
+          ...(hostMetricsProblem !== undefined ? { hostMetricsProblem } : {}),
+          ...(status !== undefined ? { statusUrl: status.url } : {}),
+          ...(statusProblem !== undefined ? { statusProblem } : {}),
+        }),
+      );
+    } catch {
+      // The message is a courtesy: never a reason not to monitor.
+    }
   }
   monitor.start();
   return monitor;

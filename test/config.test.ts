@@ -40,6 +40,7 @@ describe('parseConfig: defaults', () => {
       alerts: { cooldown: 300 },
       checks: [],
       http: { ignorePaths: [], ignorePorts: [] },
+      startupMessage: true,
     };
     assert.deepEqual(parseConfig({}), expected);
     assert.deepEqual(parseConfig(undefined), expected);

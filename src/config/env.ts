@@ -18,6 +18,7 @@
  * | `OTEL_HEALTH_STATUS_PORT` | `statusServer.port` |
  * | `OTEL_HEALTH_STATUS_HOST` | `statusServer.host` |
  * | `OTEL_HEALTH_STATUS_TOKEN` | `statusServer.token` |
+ * | `OTEL_HEALTH_STARTUP_MESSAGE` (`true` / `false`) | `startupMessage` |
  *
  * A threshold variable holds a number (the ERROR level), `false`/`off` (rule off), or
  * `key=value` pairs: `warning=0.05,error=0.1,critical=0.25,for=30,recovery=0.8,minRequests=10`.
@@ -29,7 +30,7 @@ import type { MonitoringConfig, MonitoringConfigInput } from './schema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-type Kind = 'string' | 'number' | 'threshold' | 'list' | 'ports' | 'port' | 'secret';
+type Kind = 'string' | 'number' | 'threshold' | 'list' | 'ports' | 'port' | 'secret' | 'boolean';
 
 interface EnvVar {
   name: string;
@@ -53,6 +54,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'OTEL_HEALTH_STATUS_PORT', path: ['statusServer', 'port'], kind: 'port' },
   { name: 'OTEL_HEALTH_STATUS_HOST', path: ['statusServer', 'host'], kind: 'string' },
   { name: 'OTEL_HEALTH_STATUS_TOKEN', path: ['statusServer', 'token'], kind: 'secret' },
+  { name: 'OTEL_HEALTH_STARTUP_MESSAGE', path: ['startupMessage'], kind: 'boolean' },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
@@ -101,6 +103,12 @@ function parseValue(v: EnvVar, raw: string): { value: unknown } | { error: strin
         return { error: `must be a port number (0–65535; got ${JSON.stringify(raw.trim())})` };
       }
       return { value: n };
+    }
+    case 'boolean': {
+      const s = raw.trim().toLowerCase();
+      if (s === 'true' || s === 'on' || s === '1') return { value: true };
+      if (s === 'false' || s === 'off' || s === '0') return { value: false };
+      return { error: `must be true or false (got ${JSON.stringify(raw.trim())})` };
     }
     case 'secret':
       // Never echoed in messages: the schema's messages name only the length rule.

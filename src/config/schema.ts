@@ -129,6 +129,8 @@ export interface MonitoringConfig {
   http: HttpConfig;
   /** The opt-in status server (/health, /health/live, /health/ready, /); absent: not started. */
   statusServer?: StatusServerConfig;
+  /** Print one line when monitoring starts (service, check interval, where alerts go, status page). */
+  startupMessage: boolean;
 }
 
 /** The status server's settings after parsing. */
@@ -160,6 +162,8 @@ export interface MonitoringConfigInput {
   http?: Partial<HttpConfig>;
   /** Start the status server: `{ port, host?, token? }`; `false` keeps it off even when the environment sets it. */
   statusServer?: { port?: number; host?: string; token?: string } | false;
+  /** One line on stdout when monitoring starts. Default true; `false` (or OTEL_HEALTH_STARTUP_MESSAGE=false) turns it off. */
+  startupMessage?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +422,7 @@ const resourceSchema = z
  * HealthMonitor): accepted by parseConfig so the whole options object can be passed, and left
  * out of its result.
  */
-export const RUNTIME_OPTION_KEYS = ['reader', 'loggerProvider'] as const;
+export const RUNTIME_OPTION_KEYS = ['reader', 'loggerProvider', 'meterProvider'] as const;
 
 export const monitoringConfigSchema = z
   .strictObject(
@@ -437,8 +441,10 @@ export const monitoringConfigSchema = z
       checks: checksSchema,
       http: httpSchema,
       statusServer: statusServerSchema,
+      startupMessage: z.boolean({ error: 'must be true or false' }).default(true),
       reader: z.unknown().optional(),
       loggerProvider: z.unknown().optional(),
+      meterProvider: z.unknown().optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'the options must be an object' : undefined) },
   )
@@ -471,5 +477,6 @@ export const monitoringConfigSchema = z
       })),
       http: c.http,
       ...(c.statusServer ? { statusServer: c.statusServer } : {}),
+      startupMessage: c.startupMessage,
     };
   });

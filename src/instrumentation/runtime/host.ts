@@ -7,6 +7,7 @@
  * readers and inside a CPU-limited container.
  */
 import {
+  createNoopMeter,
   diag,
   type BatchObservableCallback,
   type Meter,
@@ -25,6 +26,11 @@ export const HOST_METRIC_GROUPS: readonly string[] = Object.freeze([
 ]);
 
 export interface HostMetricsHandle {
+  /**
+   * False when host metrics reach nothing: starting them failed, or the MeterProvider handed
+   * out the API's no-op meter (the global one when no SDK registered a provider).
+   */
+  readonly started: boolean;
   /** Stops reporting host metrics. Idempotent; never throws. */
   shutdown(): void;
 }
@@ -45,16 +51,25 @@ interface Registration {
  */
 export function startHostMetrics(meterProvider: MeterProvider): HostMetricsHandle {
   const registrations: Registration[] = [];
+  let started = false;
   try {
+    // The API's no-op provider answers every getMeter with its one no-op meter.
+    const noop = createNoopMeter();
+    let real = false;
     const recording: MeterProvider = {
-      getMeter: (name, version, options) =>
-        recordingMeter(meterProvider.getMeter(name, version, options), registrations),
+      getMeter: (name, version, options) => {
+        const meter = meterProvider.getMeter(name, version, options);
+        if (meter !== noop) real = true;
+        return recordingMeter(meter, registrations);
+      },
     };
     new HostMetrics({ meterProvider: recording, metricGroups: [...HOST_METRIC_GROUPS] }).start();
+    started = real;
   } catch (error) {
     diag.warn('otel-health: host metrics not started', error);
   }
   return {
+    started,
     shutdown() {
       for (const { meter, callback, observables } of registrations.splice(0)) {
         try {

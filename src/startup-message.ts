@@ -1,0 +1,117 @@
+/**
+ * The one line startHealthMonitoring prints when monitoring starts (option `startupMessage`,
+ * env OTEL_HEALTH_STARTUP_MESSAGE), and the console writes of start-up problems. Every write
+ * here is guarded: a closed console never reaches the service.
+ *
+ * The line goes to stdout, beside the console alert lines (console.log): it says that
+ * monitoring runs, which is not a problem. stderr is kept for problems (a bad configuration in
+ * the preload, a status port in use, an open status server beyond loopback).
+ */
+import type { AlertsPlan } from './alerts/pipeline.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface StartupFacts {
+  serviceName: string;
+  /** Seconds between checks. */
+  checkInterval: number;
+  /** Where alerts go, each already described (see alertDestinations). */
+  alerts: readonly string[];
+  /** Why host metrics are absent although asked for; undefined when they run or were turned off. */
+  hostMetricsProblem?: string;
+  /** The status page URL, when the status server listens. */
+  statusUrl?: string;
+  /** Why the status server asked for does not listen (`127.0.0.1:8150 EADDRINUSE`). */
+  statusProblem?: string;
+}
+
+/** `otel-health: monitoring checkout, checks every 15 s, alerts to console, status page http://127.0.0.1:8150/` */
+export function startupLine(facts: StartupFacts): string {
+  const parts = [
+    `otel-health: monitoring ${facts.serviceName}`,
+    `checks every ${facts.checkInterval} s`,
+    facts.alerts.length > 0 ? `alerts to ${facts.alerts.join(', ')}` : 'alerts to no sink',
+  ];
+  if (facts.hostMetricsProblem !== undefined) parts.push(`no host metrics (${facts.hostMetricsProblem})`);
+  if (facts.statusUrl !== undefined) parts.push(`status page ${facts.statusUrl}/`);
+  else if (facts.statusProblem !== undefined) parts.push(`no status page (${facts.statusProblem})`);
+  return parts.join(', ');
+}
+
+/** console.log that never throws. */
+export function printLine(line: string): void {
+  try {
+    console.log(line);
+  } catch {
+    // A closed or broken stdout: the service matters more than the message.
+  }
+}
+
+/** console.warn that never throws. */
+export function warnLine(line: string): void {
+  try {
+    console.warn(line);
+  } catch {
+    // As above, for stderr.
+  }
+}
+
+/** Only the host of a URL (never its user, password, path or query); undefined when unparsable. */
+function hostOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const host = new URL(url).host;
+    return host.length > 0 ? host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the LoggerProvider otel-health creates sends alert records, read from the environment
+ * the way alertLogProcessors (providers.ts) chooses its processors: OTLP when OTEL_LOGS_EXPORTER
+ * allows it and an endpoint is set, the console when asked or when nothing else is, nothing
+ * with `none`.
+ */
+export function ownedLogDestinations(env: Env): string[] {
+  const choices = (env.OTEL_LOGS_EXPORTER ?? 'otlp')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const endpoint = env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const out: string[] = [];
+  let console = false;
+  for (const choice of choices) {
+    if (choice === 'otlp' && endpoint) out.push(`OTLP ${hostOf(endpoint) ?? 'endpoint'}`);
+    else if (choice === 'console') console = true;
+    else if (choice === 'none') return [];
+  }
+  if (console || out.length === 0) out.push('console');
+  return out;
+}
+
+/**
+ * Every sink alerts can reach (the default route's and each route's), described: the
+ * `otel-log` sink as where its LoggerProvider sends records, webhooks with their host only.
+ */
+export function alertDestinations(plan: AlertsPlan, otelLog: readonly string[]): string[] {
+  const out = new Set<string>();
+  const names = [...plan.defaultSinks, ...plan.routes.flatMap((r) => r.sinks)];
+  for (const name of names) {
+    if (name === 'otel-log') {
+      for (const d of otelLog) out.add(d);
+      continue;
+    }
+    if (name === 'console') {
+      out.add('console');
+      continue;
+    }
+    const sink = plan.sinks.get(name);
+    if (sink?.type === 'webhook') {
+      const host = hostOf((sink as { url?: string }).url);
+      out.add(host !== undefined ? `webhook ${name} (${host})` : `webhook ${name}`);
+    } else if (sink?.type === 'callback') out.add(`callback ${name}`);
+    else out.add(name);
+  }
+  return [...out];
+}
