@@ -19,7 +19,10 @@
  * summary of the alerts. The demo shuts the monitor down and exits by itself after about 70 s
  * (exit code 1 if the alerts above did not fire and resolve as described).
  *
- * Run it:   npm run demo          (node --import tsx examples/demo.ts)
+ * Run it:   npm ci && npm run demo   (on a fresh clone; `npm run demo` alone once installed)
+ *
+ * DEMO_PHASE_SECONDS=N makes every phase last N seconds instead (at least 3; e.g. 5 for a
+ * ~25 s run, as test/system/fresh-clone.test.ts does); the alerts fire and resolve the same.
  *
  * The load generator is a child process (this file with the argument `load`): at most 24
  * concurrent keep-alive requests, to 127.0.0.1 only, each worker pausing 20–100 ms between
@@ -35,11 +38,24 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setRoute, startHealthMonitoring, type Alert, type AlertTransition, type HealthMetrics } from '../src/index.js';
 
+/** DEMO_PHASE_SECONDS: every phase's length in seconds (≥ 3), for a shorter run. */
+function phaseSeconds(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.DEMO_PHASE_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 3) {
+    console.error(`demo: DEMO_PHASE_SECONDS must be a number of seconds ≥ 3, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+const PHASE_SECONDS = phaseSeconds();
+
 const PHASES = [
-  { name: 'steady', seconds: 15, about: 'answers in 5–25 ms' },
-  { name: 'latency spike', seconds: 15, about: 'a slow dependency: every request waits 1.1–1.5 s' },
-  { name: 'error burst', seconds: 15, about: '~30% of requests time out on the dependency after 1 s and answer 503' },
-  { name: 'recovery', seconds: 20, about: 'the dependency is back' },
+  { name: 'steady', seconds: PHASE_SECONDS ?? 15, about: 'answers in 5–25 ms' },
+  { name: 'latency spike', seconds: PHASE_SECONDS ?? 15, about: 'a slow dependency: every request waits 1.1–1.5 s' },
+  { name: 'error burst', seconds: PHASE_SECONDS ?? 15, about: '~30% of requests time out on the dependency after 1 s and answer 503' },
+  { name: 'recovery', seconds: PHASE_SECONDS ?? 20, about: 'the dependency is back' },
 ] as const;
 type PhaseName = (typeof PHASES)[number]['name'];
 
