@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The consumer test (issue 10): otel-health as an app installs it, on each OpenTelemetry JS line.
 //
-//   node test/consumer/run.mjs [--line 2|3|none|all] [--keep]
+//   node test/consumer/run.mjs [--line 2|3|none|all] [--keep] [--tarball otel-health-x.y.z.tgz]
 //
 // Packs the tarball from this checkout's dist/ (built beforehand: `npm run build`; CI's `npm test`
 // builds), then, each in a fresh app in a temp dir, with npm run under that case's Node version
@@ -19,14 +19,15 @@
 //   none            an app with no OpenTelemetry yet, `npm install <tarball>` only (npm 7+
 //                   installs the peers): Node 24 and 22 must get the 3.x line, Node 20 the 2.x
 //                   line, one copy of each package, and the register preload must work.
-// Prints PASS/FAIL per check and ends with `N passed, N failed`; exits 1 on any failure.
+// --tarball tests a given tarball instead of packing this checkout (e.g. a candidate package.json);
+// --keep leaves the apps in the temp dir. Prints PASS/FAIL per check and ends with `N passed, N failed`; exits 1 on any failure.
 // Uses the npm cache (~/.npm); the registry is needed for packages not cached yet.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,8 +45,10 @@ const RUN_TIMEOUT_MS = 30_000;
 const args = process.argv.slice(2);
 let selected = 'all';
 let keep = false;
+let givenTarball;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--line') selected = args[++i];
+  else if (args[i] === '--tarball') givenTarball = args[++i];
   else if (args[i].startsWith('--line=')) selected = args[i].slice('--line='.length);
   else if (args[i] === '--keep') keep = true;
   else usage(`unknown argument ${args[i]}`);
@@ -54,7 +57,7 @@ const lineNames = Object.keys(LINES).filter((k) => k !== '//');
 if (selected !== 'all' && selected !== 'none' && !lineNames.includes(selected)) usage(`unknown line ${selected}`);
 
 function usage(message) {
-  console.error(`${message}\nusage: node test/consumer/run.mjs [--line ${lineNames.join('|')}|none|all] [--keep]`);
+  console.error(`${message}\nusage: node test/consumer/run.mjs [--line ${lineNames.join('|')}|none|all] [--keep] [--tarball FILE]`);
   process.exit(2);
 }
 
@@ -611,14 +614,20 @@ async function noneCase({ node: major, line: expected }, tarball, work) {
     return r.stdout.trim().split('\n').pop();
   });
   if (!installed) return;
-  // The line npm picked: the versions of the line's packages that otel-health's peers cover.
-  const want = {};
+  // The line npm picked, from the peers otel-health declares: api 1.9 or 1.10, the stable
+  // packages' major, the experimental packages' 0.2xx or 0.3xx.
+  const family = (name, version) => {
+    const [major, minor] = version.split('.').map(Number);
+    if (name === '@opentelemetry/api') return `${major}.${minor}`;
+    return major === 0 ? `0.${Math.floor(minor / 100)}xx` : `${major}.x`;
+  };
   const peers = Object.keys(JSON.parse(readFileSync(join(appDir, 'node_modules', 'otel-health', 'package.json'), 'utf8')).peerDependencies ?? {});
-  for (const peer of peers) if (LINES[expected].packages[peer] !== undefined) want[peer] = LINES[expected].packages[peer];
-  await check(`${label}: npm picked the ${expected}.x line (the peers at ${Object.entries(want).map(([n, v]) => `${n.slice('@opentelemetry/'.length)}@${v}`).join(' ')})`, () => {
-    const versions = lsVersions(JSON.parse(execFileSync(node.bin, [npmCli(), 'ls', '--all', '--json'], { cwd: appDir, env: cleanEnv(node.bin), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
-    const off = Object.entries(want).filter(([n, v]) => !versions.get(n)?.has(v));
-    if (off.length > 0) throw problem('other versions', off.map(([n, v]) => `${n}: want ${v}, got ${[...(versions.get(n) ?? [])].join(', ') || 'none'}`).join('\n'));
+  const want = Object.fromEntries(peers.filter((p) => LINES[expected].packages[p] !== undefined).map((p) => [p, family(p, LINES[expected].packages[p])]));
+  await check(`${label}: npm picked the ${expected}.x line for otel-health's peers (${Object.entries(want).map(([n, f]) => `${n.slice('@opentelemetry/'.length)} ${f}`).join(', ')})`, () => {
+    const versions = lsVersions(JSON.parse(execFileSync(node.bin, [npmCli(), 'ls', '--all', '--json'], { cwd: appDir, env: cleanEnv(node.bin), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 })));
+    const off = Object.entries(want).filter(([n, f]) => [...(versions.get(n) ?? [])].some((v) => family(n, v) !== f) || !versions.has(n));
+    if (off.length > 0) throw problem('another line', off.map(([n, f]) => `${n}: want ${f}, got ${[...(versions.get(n) ?? [])].join(', ') || 'none'}`).join('\n'));
+    return peers.map((p) => `${p.slice('@opentelemetry/'.length)}@${[...(versions.get(p) ?? [])].join('+')}`).join(' ');
   });
   await check(`${label}: npm ls --all: one version and one copy of each @opentelemetry/* package`, () => checkTree(node, appDir, {}));
   await registerPreload(label, node, appDir, '--import');
@@ -630,12 +639,19 @@ async function noneCase({ node: major, line: expected }, tarball, work) {
 const t0 = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'otel-health-consumer-'));
 try {
-  const missing = ['index.js', 'index.cjs', 'index.d.ts', 'register.js', 'register.cjs', 'otlp-worker.js'].filter((f) => !existsSync(join(ROOT, 'dist', f)));
+  const missing = givenTarball !== undefined ? [] : ['index.js', 'index.cjs', 'index.d.ts', 'register.js', 'register.cjs', 'otlp-worker.js'].filter((f) => !existsSync(join(ROOT, 'dist', f)));
   if (missing.length > 0) {
     fail('dist/ is built', `missing ${missing.map((f) => `dist/${f}`).join(', ')}: run \`npm run build\` first (CI's \`npm test\` builds)`);
   } else {
-    let tarball;
-    await check('npm pack', async () => {
+    let tarball = givenTarball === undefined ? undefined : resolve(givenTarball);
+    if (tarball !== undefined) {
+      if (existsSync(tarball)) pass('the given tarball', tarball);
+      else {
+        fail('the given tarball', `${tarball} does not exist`);
+        tarball = undefined;
+      }
+    }
+    if (givenTarball === undefined) await check('npm pack', async () => {
       const r = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: cleanEnv(process.execPath) });
       if (r.code !== 0) throw problem(`npm pack exit ${r.code}`, r.stderr);
       const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
