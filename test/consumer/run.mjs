@@ -510,10 +510,10 @@ async function joinExample(label, node, appDir, block) {
       const { record, scope, resource } = value;
       const service = (resource?.attributes ?? []).find((a) => a.key === 'service.name')?.value?.stringValue;
       const issues = [];
-      if (record.eventName !== undefined && record.eventName !== 'health.alert') issues.push(`eventName ${record.eventName}`);
+      if (record.eventName !== 'health.alert') issues.push(`eventName ${record.eventName}`);
       if (attr(record, 'health.alert.rule') !== 'error_rate') issues.push(`rule ${attr(record, 'health.alert.rule')}`);
       if (issues.length > 0) throw problem(`unexpected alert record: ${issues.join(', ')}`, JSON.stringify(record));
-      return `after ${sent} error requests: eventName ${record.eventName ?? '(not serialized)'}, scope ${scope?.name}, rule ${attr(record, 'health.alert.rule')}, level ${attr(record, 'health.alert.level')}, severity ${record.severityNumber}, resource service.name ${service}, body "${typeof record.body === 'object' ? record.body.stringValue : record.body}"`;
+      return `after ${sent} error requests: eventName ${record.eventName}, scope ${scope?.name}, rule ${attr(record, 'health.alert.rule')}, level ${attr(record, 'health.alert.level')}, severity ${record.severityNumber}, resource service.name ${service}, body "${typeof record.body === 'object' ? record.body.stringValue : record.body}"`;
     });
 
     await check(`${label}: SIGTERM: the app shuts down and exits by itself, exit code 0`, async () => {
