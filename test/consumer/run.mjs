@@ -512,6 +512,11 @@ async function joinExample(label, node, appDir, block) {
       const issues = [];
       if (record.eventName !== 'health.alert') issues.push(`eventName ${record.eventName}`);
       if (attr(record, 'health.alert.rule') !== 'error_rate') issues.push(`rule ${attr(record, 'health.alert.rule')}`);
+      // No serviceName option in the README block: the name comes from the app's resource.
+      const body = typeof record.body === 'object' ? record.body?.stringValue : record.body;
+      if (service === undefined || attr(record, 'service.name') !== service || !String(body).startsWith(`${service}:`)) {
+        issues.push(`service.name: resource ${service}, record attribute ${attr(record, 'service.name')}, body "${body}"`);
+      }
       if (issues.length > 0) throw problem(`unexpected alert record: ${issues.join(', ')}`, JSON.stringify(record));
       return `after ${sent} error requests: eventName ${record.eventName}, scope ${scope?.name}, rule ${attr(record, 'health.alert.rule')}, level ${attr(record, 'health.alert.level')}, severity ${record.severityNumber}, resource service.name ${service}, body "${typeof record.body === 'object' ? record.body.stringValue : record.body}"`;
     });
@@ -530,6 +535,13 @@ async function joinExample(label, node, appDir, block) {
       const names = receiver.metricNames();
       if (!names.includes('otel-health:http.server.request.duration')) throw problem('no otel-health:http.server.request.duration in the exported metrics', `got: ${[...new Set(names)].join(', ') || 'no metrics requests'}`);
       return `${new Set(names).size} metric names, e.g. otel-health:http.server.request.duration`;
+    });
+
+    await check(`${label}: host metrics (system.cpu.*, system.memory.*) reach the app's export reader through the global MeterProvider NodeSDK registers`, async () => {
+      const names = [...new Set(receiver.metricNames())];
+      const host = names.filter((n) => /:system\.(cpu|memory)\./.test(n));
+      if (host.length === 0) throw problem('no system.cpu.* / system.memory.* in the exported metrics', `got: ${names.join(', ') || 'no metrics requests'}`);
+      return host.join(', ');
     });
   } finally {
     app.kill();
