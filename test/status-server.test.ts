@@ -221,15 +221,24 @@ describe('status server bounds and token', () => {
     assert.equal(lines.length, 1, 'no warning with a token, or on loopback');
   });
 
-  it('a port in use rejects startHealthMonitoring with a clear error', async () => {
+  it('a port in use: startHealthMonitoring still resolves, with no status server, and checks run (issue 10; see test/startup.test.ts)', async () => {
     const taken = http.createServer();
     const port = await listen(taken);
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (line: string) => void warned.push(line);
+    let monitor: HealthMonitor | undefined;
     try {
-      await assert.rejects(
-        startHealthMonitoring({ ...quiet, serviceName: 'clash', statusServer: { port } }),
-        (e: Error) => e.message.includes(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`),
-      );
+      monitor = await startHealthMonitoring({ ...quiet, serviceName: 'clash', statusServer: { port }, startupMessage: false });
     } finally {
+      console.warn = warn;
+    }
+    try {
+      assert.equal(statusServerOf(monitor), undefined);
+      assert.deepEqual(warned, [`otel-health: the status server cannot listen on 127.0.0.1:${port} (EADDRINUSE); monitoring runs without the status page`]);
+      assert.equal((await monitor.monitorService()).serviceId, 'clash');
+    } finally {
+      await monitor.shutdown();
       await close(taken);
     }
   });
