@@ -102,23 +102,40 @@ export function exportReaders(env: Env = process.env, owned?: OwnedExporters): {
   return { readers, producers };
 }
 
+/** Where the alert records of the LoggerProvider otel-health creates go. */
+export interface LogExportPlan {
+  /** OTLP/HTTP to this endpoint (off the main thread); undefined when not exported over OTLP. */
+  otlpEndpoint?: string;
+  /** One console line per alert record. */
+  console: boolean;
+}
+
 /**
- * Log processors for alert events: OTLP (off the main thread) when OTEL_LOGS_EXPORTER allows it
- * and an endpoint is set; otherwise the embedded default, one console line per alert.
+ * Reads OTEL_LOGS_EXPORTER and the OTLP endpoint variables: OTLP when the exporter choice
+ * allows it and an endpoint is set; the console when asked, or when nothing else is (the
+ * embedded default); nothing at all with `none`.
  */
-export function alertLogProcessors(env: Env = process.env, owned?: OwnedExporters): LogRecordProcessor[] {
-  const processors: LogRecordProcessor[] = [];
+export function logExportPlan(env: Env = process.env): LogExportPlan {
+  let otlpEndpoint: string | undefined;
   let console = false;
   for (const choice of exporterChoice(env, 'OTEL_LOGS_EXPORTER')) {
-    if (choice === 'otlp' && hasOtlpEndpoint(env, 'LOGS')) {
-      const exporter = new WorkerLogRecordExporter();
-      owned?.add(exporter);
-      processors.push(new BatchLogRecordProcessor({ exporter }));
-    }
+    if (choice === 'otlp' && hasOtlpEndpoint(env, 'LOGS')) otlpEndpoint = env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
     else if (choice === 'console') console = true;
-    else if (choice === 'none') return [];
+    else if (choice === 'none') return { console: false };
   }
-  if (console || processors.length === 0) processors.push(new ConsoleAlertProcessor());
+  return { ...(otlpEndpoint !== undefined ? { otlpEndpoint } : {}), console: console || otlpEndpoint === undefined };
+}
+
+/** Log processors for alert events, as logExportPlan says. */
+export function alertLogProcessors(env: Env = process.env, owned?: OwnedExporters): LogRecordProcessor[] {
+  const plan = logExportPlan(env);
+  const processors: LogRecordProcessor[] = [];
+  if (plan.otlpEndpoint !== undefined) {
+    const exporter = new WorkerLogRecordExporter();
+    owned?.add(exporter);
+    processors.push(new BatchLogRecordProcessor({ exporter }));
+  }
+  if (plan.console) processors.push(new ConsoleAlertProcessor());
   return processors;
 }
 

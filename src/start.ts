@@ -4,7 +4,7 @@ import { HealthReader } from './evaluator/health-reader.js';
 import { HealthMonitor } from './evaluator/health-monitor.js';
 import { acquireInstrumentation } from './instrumentation/index.js';
 import { startHostMetrics } from './instrumentation/runtime/index.js';
-import { buildResource, createLoggerProvider, createMeterProvider, type OwnedExporters } from './providers.js';
+import { buildResource, createLoggerProvider, createMeterProvider, logExportPlan, type OwnedExporters } from './providers.js';
 import { SCOPE_NAME } from './instrumentation/names.js';
 import { VERSION } from './version.js';
 import { parseAlertsConfig } from './alerts/pipeline.js';
@@ -225,7 +225,7 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   }
   if (config.startupMessage) {
     try {
-      const otelLog = userLoggerProvider !== undefined ? ['your LoggerProvider'] : ownedLogDestinations(process.env);
+      const otelLog = userLoggerProvider !== undefined ? ['your LoggerProvider'] : ownedLogDestinations(logExportPlan(process.env));
       printLine(
         startupLine({
           serviceName: config.serviceName,

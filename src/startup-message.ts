@@ -8,8 +8,7 @@
  * the preload, a status port in use, an open status server beyond loopback).
  */
 import type { AlertsPlan } from './alerts/pipeline.js';
-
-type Env = Record<string, string | undefined>;
+import type { LogExportPlan } from './providers.js';
 
 export interface StartupFacts {
   serviceName: string;
@@ -67,26 +66,11 @@ function hostOf(url: string | undefined): string | undefined {
   }
 }
 
-/**
- * Where the LoggerProvider otel-health creates sends alert records, read from the environment
- * the way alertLogProcessors (providers.ts) chooses its processors: OTLP when OTEL_LOGS_EXPORTER
- * allows it and an endpoint is set, the console when asked or when nothing else is, nothing
- * with `none`.
- */
-export function ownedLogDestinations(env: Env): string[] {
-  const choices = (env.OTEL_LOGS_EXPORTER ?? 'otlp')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  const endpoint = env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+/** Where the LoggerProvider otel-health creates sends alert records, described. */
+export function ownedLogDestinations(plan: LogExportPlan): string[] {
   const out: string[] = [];
-  let console = false;
-  for (const choice of choices) {
-    if (choice === 'otlp' && endpoint) out.push(`OTLP ${hostOf(endpoint) ?? 'endpoint'}`);
-    else if (choice === 'console') console = true;
-    else if (choice === 'none') return [];
-  }
-  if (console || out.length === 0) out.push('console');
+  if (plan.otlpEndpoint !== undefined) out.push(`OTLP ${hostOf(plan.otlpEndpoint) ?? 'endpoint'}`);
+  if (plan.console) out.push('console');
   return out;
 }
 

@@ -143,7 +143,7 @@ test('every valid config parses, and parseConfig(parseConfig(x)) is stable', () 
 test('every valid config starts a monitor that checks once and shuts down', async () => {
   await fc.assert(
     fc.asyncProperty(validConfig, async (input) => {
-      const options: Record<string, unknown> = { ...input, hostMetrics: false, loggerProvider: new LoggerProvider(), shutdownTimeout: 1 };
+      const options: Record<string, unknown> = { ...input, hostMetrics: false, loggerProvider: new LoggerProvider(), shutdownTimeout: 1, startupMessage: false };
       // A free loopback port: the drawn port may be taken or privileged, which is not what this tests.
       if (typeof input.statusServer === 'object' && input.statusServer !== null) options.statusServer = { ...input.statusServer, port: 0, host: '127.0.0.1' };
       const monitor = await startHealthMonitoring(options);
