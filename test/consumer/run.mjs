@@ -29,6 +29,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installedOtelCopies } from '../helpers/otel-copies.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LINES = JSON.parse(readFileSync(join(ROOT, '.ci', 'otel-lines.json'), 'utf8'));
@@ -292,31 +293,6 @@ function lsVersions(tree) {
   return versions;
 }
 
-/** Every installed copy (directory) of every @opentelemetry/* package under node_modules. */
-function installedCopies(appDir) {
-  const copies = new Map();
-  (function walk(dir) {
-    const modules = join(dir, 'node_modules');
-    if (!existsSync(modules)) return;
-    for (const entry of readdirSync(modules)) {
-      if (entry.startsWith('.')) continue;
-      const names = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`) : [entry];
-      for (const name of names) {
-        const pkgDir = join(modules, name);
-        const manifest = join(pkgDir, 'package.json');
-        if (!existsSync(manifest)) continue;
-        if (name.startsWith('@opentelemetry/')) {
-          const { version } = JSON.parse(readFileSync(manifest, 'utf8'));
-          if (!copies.has(name)) copies.set(name, []);
-          copies.get(name).push(`${version} at ${pkgDir.slice(appDir.length + 1)}`);
-        }
-        walk(pkgDir);
-      }
-    }
-  })(appDir);
-  return copies;
-}
-
 /**
  * True when `copy` ("2.12.0 at node_modules/@opentelemetry/x/node_modules/…/@opentelemetry/y") is
  * nested inside the subtree of another top-level @opentelemetry/* package, and some package in
@@ -356,7 +332,7 @@ async function checkTree(node, appDir, want, { upstreamPins = false } = {}) {
   const issues = [];
   if (r.code !== 0 || (tree.problems ?? []).length > 0) issues.push(`npm ls exit ${r.code}: ${(tree.problems ?? []).join('; ') || r.stderr.trim()}`);
   const versions = lsVersions(tree);
-  const copies = installedCopies(appDir);
+  const copies = installedOtelCopies(appDir);
   const nested = [];
   for (const [name, list] of copies) {
     for (const copy of list) if (copy.includes('otel-health/node_modules/')) issues.push(`${name}: a copy under otel-health itself: ${copy}`);
