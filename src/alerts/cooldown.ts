@@ -34,6 +34,8 @@ export class Cooldown {
         return true;
       case 'resolved':
         return !this.suppressed.delete(fingerprint);
+      default:
+        return true;
     }
   }
 

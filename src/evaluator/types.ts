@@ -165,15 +165,23 @@ export interface Alert {
 }
 
 /**
- * A change of an alert: it fired, rose to a higher level (`escalated`), or resolved. A drop to a
- * lower level while still firing is not a transition of its own: the firing alert's level is
- * lowered in place (visible in HealthMetrics.alerts and level) and a later rise is `escalated`.
+ * A change of an alert, or a notification about one:
+ * - `firing`: it fired (a new incident);
+ * - `escalated` / `de-escalated`: while firing, its level rose / fell (`previousLevel` is the
+ *   level before);
+ * - `resolved`: it stopped firing (its `level` is the level that was firing);
+ * - `flapping`: made by the alert pipeline, not the rule engine: the alert changed so often
+ *   within the flap window that its single changes are folded into this one notification
+ *   (`flapping` says how often); `alert` is its state when the notification went out. When it
+ *   settles, the pipeline delivers its true state as a plain `firing` or `resolved`.
  */
 export interface AlertTransition {
-  kind: 'firing' | 'escalated' | 'resolved';
+  kind: 'firing' | 'escalated' | 'de-escalated' | 'resolved' | 'flapping';
   alert: Alert;
   /** When the transition happened (the check's `now`), epoch ms. */
   at: number;
-  /** For `escalated`: the level before. */
+  /** For `escalated` and `de-escalated`: the level before. */
   previousLevel?: MonitoringLevel;
+  /** For `flapping`: how many changes within how long. */
+  flapping?: { changes: number; windowSeconds: number };
 }
