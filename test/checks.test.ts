@@ -237,7 +237,7 @@ describe('custom checks', () => {
       ['check:queue', 'resolved', 9],
     ]);
     const db = rs.find((r) => r.attributes['health.alert.rule'] === 'check:db' && r.attributes['health.alert.state'] === 'firing')!;
-    assert.equal(db.body, `${SERVICE}: check "db" failing for 0s: connection refused`);
+    assert.equal(db.body, `${SERVICE}: check "db" failing: connection refused`);
     assert.equal(db.attributes['health.alert.value'], 1);
     assert.equal(db.attributes['health.alert.threshold'], 1);
     assert.equal(db.attributes['service.name'], SERVICE);

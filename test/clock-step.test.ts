@@ -112,12 +112,12 @@ function rig(options: { for: number; alerts: Record<string, unknown>; metricsRet
  * check k (at 15·k s) fails for k in these ranges, passes otherwise.
  */
 const FAILING: ReadonlyArray<readonly [number, number]> = [
-  [1, 8], // fires at 45 s (for 45 s from the first failing window, 0–15 s); resolves at 135 s
+  [1, 8], // fires at 45 s (for 30 s from the first failing check, at 15 s); resolves at 135 s
   [11, 24], // fires at 195 s within the cooldown (held back), repeated at 315 s; resolves at 375 s
   [33, 44], // fires at 525 s, past the cooldown (the repeat at 315 s restarted it); resolves at 675 s
 ];
 const TICKS = 46;
-const CYCLE = { for: 45, alerts: { cooldown: 180, repeatInterval: 120, groupWait: 10, groupInterval: 60 } };
+const CYCLE = { for: 30, alerts: { cooldown: 180, repeatInterval: 120, groupWait: 10, groupInterval: 60 } };
 
 /** The cycle, with the wall clock stepped by `stepMs` right after check `stepAfter`. */
 async function runCycle(stepAfter?: number, stepMs = 0) {

@@ -81,7 +81,8 @@ describe('RuleEngine', () => {
   it('fires after `for` with a readable message, at the level reached', () => {
     const engine = new RuleEngine(parseConfig({ serviceName: 'checkout', errorThreshold: { error: 0.1, for: 30 } }));
     const c = clock();
-    assert.deepEqual(engine.evaluate(window(c.tick(), errors(0.234)), c.now), [], 'reached for 15s only');
+    assert.deepEqual(engine.evaluate(window(c.tick(), errors(0.234)), c.now), [], 'first seen');
+    assert.deepEqual(engine.evaluate(window(c.tick(), errors(0.234)), c.now), [], 'first seen 15s ago only');
     const [t, ...rest] = engine.evaluate(window(c.tick(), errors(0.234)), c.now);
     assert.equal(rest.length, 0);
     assert.equal(t!.kind, 'firing');
@@ -94,7 +95,7 @@ describe('RuleEngine', () => {
     assert.equal(t!.alert.serviceId, 'checkout');
     assert.equal(t!.alert.startsAt, c.now);
     assert.equal(t!.alert.endsAt, undefined);
-    assert.equal(t!.alert.message, 'checkout: error rate 23.4% ≥ 10% for 30s');
+    assert.equal(t!.alert.message, 'checkout: error rate 23.4% ≥ 10% since first seen 30s ago');
     assert.equal(t!.alert.fingerprint, alertFingerprint('checkout', 'error_rate'));
     assert.deepEqual(engine.firing('checkout').map((a) => a.rule), ['error_rate']);
   });
@@ -104,8 +105,9 @@ describe('RuleEngine', () => {
     const c = clock();
     assert.equal(engine.evaluate(window(c.tick(), errors(0.2)), c.now).length, 0);
     assert.equal(engine.evaluate(window(c.tick(), errors(0.05)), c.now).length, 0);
+    assert.equal(engine.evaluate(window(c.tick(), errors(0.2)), c.now).length, 0, '30s after the first sighting, but the dip restarted the count');
     assert.equal(engine.evaluate(window(c.tick(), errors(0.2)), c.now).length, 0);
-    assert.equal(engine.evaluate(window(c.tick(), errors(0.2)), c.now).length, 1);
+    assert.equal(engine.evaluate(window(c.tick(), errors(0.2)), c.now).length, 1, '30s after the first sighting since the dip');
   });
 
   it('with for 0 the first window over the threshold fires', () => {
@@ -113,7 +115,7 @@ describe('RuleEngine', () => {
     const c = clock(0.2);
     const [t] = engine.evaluate(window(c.tick(), errors(0.5), 0.2), c.now);
     assert.equal(t?.kind, 'firing');
-    assert.match(t!.alert.message, /error rate 50% ≥ 10% for 0\.2s$/);
+    assert.match(t!.alert.message, /error rate 50% ≥ 10% over the last 0\.2s$/);
   });
 
   it('minRequests: too few requests are not judged, and do not resolve a firing alert', () => {
@@ -125,7 +127,7 @@ describe('RuleEngine', () => {
     assert.equal(engine.firing().length, 1);
   });
 
-  it('escalates level by level; drops silently with hysteresis; resolves below the recovery bound', () => {
+  it('escalates level by level; drops with hysteresis, each drop a de-escalated transition; resolves below the recovery bound', () => {
     // Levels 5 % / 10 % / 25 %, recovery 0.8: bounds 4 % / 8 % / 20 %.
     const engine = new RuleEngine(parseConfig({ serviceName: 'checkout' }));
     const c = clock();
@@ -145,23 +147,33 @@ describe('RuleEngine', () => {
 
     t = step(0.3);
     assert.deepEqual(t.map((x) => [x.kind, x.alert.level]), [['escalated', MonitoringLevel.CRITICAL]]);
-    assert.equal(t[0]!.alert.message, 'checkout: error rate 30% ≥ 25% for 15s');
+    assert.equal(t[0]!.alert.message, 'checkout: error rate 30% ≥ 25% over the last 15s');
 
     assert.deepEqual(step(0.21), [], 'above 0.8 × 25 %: CRITICAL holds');
     assert.equal(levelNow(), MonitoringLevel.CRITICAL);
 
-    assert.deepEqual(step(0.09), [], 'below 20 %, above 8 %: ERROR, no transition');
+    t = step(0.09);
+    assert.deepEqual(
+      t.map((x) => [x.kind, x.alert.level, x.previousLevel]),
+      [['de-escalated', MonitoringLevel.ERROR, MonitoringLevel.CRITICAL]],
+      'below 20 %, above 8 %: ERROR',
+    );
     assert.equal(levelNow(), MonitoringLevel.ERROR);
     assert.equal(engine.firing('checkout')[0]!.threshold, 0.1);
 
-    assert.deepEqual(step(0.045), [], 'below 8 %, above 4 %: WARNING');
+    t = step(0.045);
+    assert.deepEqual(
+      t.map((x) => [x.kind, x.alert.level, x.previousLevel]),
+      [['de-escalated', MonitoringLevel.WARNING, MonitoringLevel.ERROR]],
+      'below 8 %, above 4 %: WARNING',
+    );
     assert.equal(levelNow(), MonitoringLevel.WARNING);
 
     t = step(0.12);
     assert.deepEqual(t.map((x) => x.kind), ['escalated'], 'a rise after a drop is an escalation again');
 
     assert.deepEqual(step(0.085), [], 'ERROR holds at 8.5 %');
-    assert.deepEqual(step(0.05), []);
+    assert.deepEqual(step(0.05).map((x) => [x.kind, x.alert.level]), [['de-escalated', MonitoringLevel.WARNING]]);
     t = step(0.039);
     assert.equal(t.length, 1);
     assert.equal(t[0]!.kind, 'resolved');
@@ -179,7 +191,7 @@ describe('RuleEngine', () => {
     const c = clock();
     const t = engine.evaluate(window(c.tick(), { cpu: 0.99 }), c.now);
     assert.deepEqual(t.map((x) => [x.alert.rule, x.kind, x.alert.level]), [['cpu', 'firing', MonitoringLevel.CRITICAL]]);
-    assert.match(t[0]!.alert.message, /CPU 99% ≥ 95% for 15s$/);
+    assert.match(t[0]!.alert.message, /CPU 99% ≥ 95% over the last 15s$/);
   });
 
   it('recoveryThreshold: resolves only below the absolute value', () => {
@@ -217,11 +229,11 @@ describe('RuleEngine', () => {
     );
     const byRule = Object.fromEntries(t.map((x) => [x.alert.rule, x.alert]));
     assert.equal(byRule.response_time?.level, MonitoringLevel.ERROR);
-    assert.equal(byRule.response_time?.message, 'api: p95 response time 1.23s ≥ 1s for 15s');
+    assert.equal(byRule.response_time?.message, 'api: p95 response time 1.23s ≥ 1s over the last 15s');
     assert.equal(byRule.memory?.level, MonitoringLevel.ERROR);
-    assert.equal(byRule.memory?.message, 'api: memory 91% ≥ 90% for 15s');
+    assert.equal(byRule.memory?.message, 'api: memory 91% ≥ 90% over the last 15s');
     assert.equal(byRule.event_loop_delay?.level, MonitoringLevel.ERROR);
-    assert.equal(byRule.event_loop_delay?.message, 'api: event-loop delay p99 612ms ≥ 500ms for 15s');
+    assert.equal(byRule.event_loop_delay?.message, 'api: event-loop delay p99 612ms ≥ 500ms over the last 15s');
   });
 
   it('custom checks: check:<name> fires while failing and resolves when passing', () => {
@@ -239,7 +251,7 @@ describe('RuleEngine', () => {
         ['check:cache', MonitoringLevel.WARNING, 1, 1],
       ],
     );
-    assert.equal(t[0]!.alert.message, 'checkout: check "db" failing for 15s: ECONNREFUSED');
+    assert.equal(t[0]!.alert.message, 'checkout: check "db" failing: ECONNREFUSED');
     const ok = failing.map((f) => ({ name: f.name, ok: true, durationMs: 1 }));
     const back = engine.evaluate(window(c.tick(), { checks: ok }), c.now);
     assert.deepEqual(back.map((x) => [x.alert.rule, x.kind]), [
@@ -335,5 +347,136 @@ describe('levels, status, data, formatting', () => {
     assert.equal(formatDuration(120), '2m');
     assert.equal(formatDuration(150), '2m30s');
     assert.equal(formatDuration(3900), '1h5m');
+  });
+});
+
+describe('issue 11: durations tell the truth, level changes are transitions', () => {
+  /** Checks every `step` s on a monotonic clock; the wall clock runs an arbitrary offset away. */
+  function checks(engine: RuleEngine, step = 15) {
+    let mono = 5_000; // monotonic ms: unrelated to the wall clock
+    const wall = () => START + mono;
+    return {
+      /** Seconds since the clock started. */
+      get t() {
+        return (mono - 5_000) / 1000;
+      },
+      check(over: Partial<DerivedHealthMetrics>) {
+        mono += step * 1000;
+        return engine.evaluate(window(wall(), over, step), wall(), mono);
+      },
+    };
+  }
+
+  it('for: 60 at 15 s checks fires at the first check ≥ first seen + 60 s, not at + 45 s', () => {
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout', errorThreshold: { error: 0.1, for: 60 } }));
+    const c = checks(engine);
+    assert.deepEqual(c.check(errors(0)), []);
+    assert.deepEqual(c.check(errors(0.2)), [], 'first seen (t = 30 s)');
+    const firstSeen = c.t;
+    for (const after of [15, 30, 45]) {
+      assert.deepEqual(c.check(errors(0.2)), [], `first seen + ${after}s: the wait has not passed`);
+      assert.equal(c.t - firstSeen, after);
+    }
+    const fired = c.check(errors(0.2));
+    assert.equal(c.t - firstSeen, 60);
+    assert.deepEqual(fired.map((x) => [x.kind, x.alert.level]), [['firing', MonitoringLevel.ERROR]]);
+    assert.equal(fired[0]!.alert.message, 'checkout: error rate 20% ≥ 10% since first seen 1m ago');
+  });
+
+  it('for: the wait counts from the first check that saw it, whatever the window length', () => {
+    // 10 s checks, for: 15: first seen at check 1, fires at check 3 (20 s later), not at check 2
+    // (whose window would start 10 s before the first sighting: 20 s ≥ 15 s by the old count).
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout', errorThreshold: { error: 0.1, for: 15 } }));
+    const c = checks(engine, 10);
+    assert.deepEqual(c.check(errors(0.5)), []);
+    assert.deepEqual(c.check(errors(0.5)), [], '10 s after first seen');
+    const [t] = c.check(errors(0.5));
+    assert.equal(t?.kind, 'firing');
+    assert.equal(t!.alert.message, 'checkout: error rate 50% ≥ 10% since first seen 20s ago');
+  });
+
+  it('the first check that sees a level says "over the last <window>", not "for <window>"', () => {
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout' }));
+    const c = checks(engine);
+    const [t] = c.check(errors(0.3));
+    assert.equal(t?.kind, 'firing');
+    assert.equal(t!.alert.level, MonitoringLevel.CRITICAL);
+    assert.equal(t!.alert.message, 'checkout: error rate 30% ≥ 25% over the last 15s');
+    assert.doesNotMatch(t!.alert.message, /for 15s/);
+  });
+
+  it('a later message gives the time since the level was first seen; escalation levels each count their own', () => {
+    // WARNING 5 %, ERROR 10 %, for 30 s: WARNING first seen at 15 s, ERROR at 30 s.
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout', errorThreshold: { warning: 0.05, error: 0.1, for: 30 } }));
+    const c = checks(engine);
+    assert.deepEqual(c.check(errors(0.06)), [], 't=15 s: WARNING first seen');
+    assert.deepEqual(c.check(errors(0.12)), [], 't=30 s: ERROR first seen, WARNING seen for 15 s');
+    let t = c.check(errors(0.12));
+    assert.deepEqual(t.map((x) => [x.kind, x.alert.level]), [['firing', MonitoringLevel.WARNING]], 't=45 s: WARNING due, ERROR not yet');
+    assert.equal(t[0]!.alert.message, 'checkout: error rate 12% ≥ 5% since first seen 30s ago');
+    t = c.check(errors(0.12));
+    assert.deepEqual(t.map((x) => [x.kind, x.alert.level, x.previousLevel]), [['escalated', MonitoringLevel.ERROR, MonitoringLevel.WARNING]]);
+    assert.equal(t[0]!.alert.message, 'checkout: error rate 12% ≥ 10% since first seen 30s ago');
+  });
+
+  it('custom checks: the first failing check says only that it fails; later ones since when', () => {
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout', checks: { db: { check: () => true, for: 30 }, cache: () => true } }));
+    const c = checks(engine);
+    const failing = [
+      { name: 'db', ok: false, durationMs: 5, error: 'ECONNREFUSED' },
+      { name: 'cache', ok: false, durationMs: 1 },
+    ];
+    let t = c.check({ checks: failing });
+    assert.deepEqual(t.map((x) => [x.alert.rule, x.alert.message]), [['check:cache', 'checkout: check "cache" failing']]);
+    c.check({ checks: failing });
+    t = c.check({ checks: failing });
+    assert.deepEqual(t.map((x) => [x.alert.rule, x.alert.message]), [
+      ['check:db', 'checkout: check "db" failing since first seen 30s ago: ECONNREFUSED'],
+    ]);
+  });
+
+  it('CRITICAL → ERROR while firing is one de-escalated transition; a later resolve carries ERROR', () => {
+    // Levels 5 % / 10 % / 25 %, recovery 0.8: bounds 4 % / 8 % / 20 %.
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout' }));
+    const c = checks(engine);
+    const fired = c.check(errors(0.3));
+    assert.deepEqual(fired.map((x) => [x.kind, x.alert.level]), [['firing', MonitoringLevel.CRITICAL]]);
+
+    const t = c.check(errors(0.12));
+    assert.equal(t.length, 1);
+    assert.equal(t[0]!.kind, 'de-escalated');
+    assert.equal(t[0]!.previousLevel, MonitoringLevel.CRITICAL);
+    assert.equal(t[0]!.alert.level, MonitoringLevel.ERROR);
+    assert.equal(t[0]!.alert.state, 'firing');
+    assert.equal(t[0]!.alert.threshold, 0.1);
+    assert.equal(t[0]!.alert.value, 0.12);
+    assert.equal(t[0]!.alert.startsAt, fired[0]!.alert.startsAt, 'the same incident');
+    assert.equal(t[0]!.alert.fingerprint, fired[0]!.alert.fingerprint);
+    assert.equal(t[0]!.alert.message, 'checkout: error rate 12% ≥ 10% (was CRITICAL)');
+    assert.deepEqual(engine.firing('checkout').map((a) => a.level), [MonitoringLevel.ERROR]);
+
+    assert.deepEqual(c.check(errors(0.12)), [], 'holding ERROR: no transition');
+    const [r, ...rest] = c.check(errors(0.01));
+    assert.equal(rest.length, 0);
+    assert.equal(r?.kind, 'resolved');
+    assert.equal(r!.alert.level, MonitoringLevel.ERROR, 'resolves at the level that was last announced');
+    assert.equal(r!.alert.message, 'checkout: error rate 1% < 4%, resolved after 45s');
+  });
+
+  it('a drop held by hysteresis below the new level\'s threshold says so', () => {
+    const engine = new RuleEngine(parseConfig({ serviceName: 'checkout' }));
+    const c = checks(engine);
+    c.check(errors(0.3));
+    const t = c.check(errors(0.09)); // < 20 % (CRITICAL's bound), < 10 %, ≥ 8 % (ERROR's bound)
+    assert.deepEqual(t.map((x) => [x.kind, x.alert.level, x.previousLevel, x.alert.threshold]), [
+      ['de-escalated', MonitoringLevel.ERROR, MonitoringLevel.CRITICAL, 0.1],
+    ]);
+    assert.equal(t[0]!.alert.message, 'checkout: error rate 9% < 10%, ERROR held while ≥ 8% (was CRITICAL)');
+    // Two levels at once: one transition from the level last announced.
+    const d = c.check(errors(0.045));
+    assert.deepEqual(d.map((x) => [x.kind, x.alert.level, x.previousLevel]), [
+      ['de-escalated', MonitoringLevel.WARNING, MonitoringLevel.ERROR],
+    ]);
+    assert.equal(d[0]!.alert.message, 'checkout: error rate 4.5% < 5%, WARNING held while ≥ 4% (was ERROR)');
   });
 });

@@ -6,18 +6,29 @@
  * size of the step; timestamps (startsAt, endsAt, transition times) are `now`, the wall clock.
  *
  * Per rule and service, each level (WARNING < ERROR < CRITICAL) with a threshold is watched:
- * - a level is *reached* while the value is ≥ its threshold; it is *due* once reached for the
- *   rule's `for` seconds, counted from the start of the first window that reached it (so with
- *   `for: 0` the first such check fires, and with `for: 30` at 15 s checks the second does);
+ * - a level is *reached* while the value is ≥ its threshold. It is *first seen* at the first
+ *   check of an unbroken run of checks that reached it: that check's monotonic time, not the start
+ *   of its window (the window only says the level was reached somewhere within it). It is *due*
+ *   once it has been reached for the rule's `for` seconds since then: the first check at or after
+ *   first seen + `for`, like Prometheus' `for` (so with `for: 0` the first such check fires, and
+ *   with `for: 60` at 15 s checks the fifth: first seen + 60 s);
  * - a rule with no firing alert fires at its highest due level (`firing`);
- * - a firing alert rises to a higher due level (`escalated`);
+ * - a firing alert rises to a higher due level (`escalated`); each level counts `for` from its
+ *   own first sighting;
  * - a firing alert holds its level L while the value is ≥ L's recovery bound (recovery × its
  *   threshold, default 0.8 ×; for the lowest level, `recoveryThreshold` when set), and else
- *   drops to the highest lower level whose recovery bound the value still meets (no transition
- *   of its own: the alert's level changes in place), or resolves when none (`resolved`);
+ *   drops to the highest lower level whose recovery bound the value still meets
+ *   (`de-escalated`, `previousLevel` the level it dropped from), or resolves when none
+ *   (`resolved`, at the level last announced);
  * - a value that cannot be judged this window (no CPU sample, fewer requests than
  *   `minRequests`, a check that did not run) changes nothing, except that it restarts the
  *   `for` count, and a firing alert judged on no data for `staleAfter` seconds resolves.
+ *
+ * Messages say only what the checks can know: on the first check that sees a level, that the
+ * value was over its threshold `over the last <window>` (a custom check: that it is failing);
+ * later, `since first seen <d> ago` (the time since that first check); a de-escalation names the
+ * level it dropped from, `(was CRITICAL)`; a resolve says how long the alert fired (from the
+ * check that fired it, monotonic).
  *
  * A service's level is its highest firing level (INFO when none); its status follows: healthy
  * (INFO), degraded (WARNING), unhealthy (ERROR, CRITICAL); `unknown` when the window held no
@@ -141,14 +152,38 @@ function formatCount(n: number): string {
 /** What a message is about. */
 export interface MessageContext {
   serviceId: string;
+  /** The level concerned: the one firing, escalated to or dropped to; the one firing when resolved. */
+  level: MonitoringLevel;
   value: number;
-  /** The threshold of the level concerned (firing/escalated) or the recovery bound (resolved). */
+  /** The threshold of the level concerned (firing/escalated/de-escalated) or the recovery bound (resolved). */
   threshold: number;
-  /** Seconds: how long the level was reached (firing), or how long the alert fired (resolved). */
+  /**
+   * Seconds. Firing and escalated: since the level was first seen, i.e. since the first check of
+   * the run of checks that reached it (0 on that check itself: see `heldPhrase`). Resolved: how
+   * long the alert fired, since the check that fired it.
+   */
   seconds: number;
   /** Resolved because no value could be judged for this many seconds. */
   staleSeconds?: number;
+  /** De-escalated: the level it dropped from. */
+  previousLevel?: MonitoringLevel;
+  /** De-escalated: the recovery bound of `level`, which the alert holds while the value meets. */
+  bound?: number;
   metrics: DerivedHealthMetrics;
+}
+
+/**
+ * How long a firing level has held, as far as the checks can know: `over the last 15s` on the
+ * first check that sees it (the check's window: the level was reached somewhere within it),
+ * `since first seen 30s ago` on later ones. Empty for a first check of a zero-length window.
+ */
+export function heldPhrase(c: Pick<MessageContext, 'seconds' | 'metrics'>): string {
+  if (c.seconds > 0) return `since first seen ${formatDuration(c.seconds)} ago`;
+  return c.metrics.windowSeconds > 0 ? `over the last ${formatDuration(c.metrics.windowSeconds)}` : '';
+}
+
+function withPhrase(sentence: string, phrase: string): string {
+  return phrase === '' ? sentence : `${sentence} ${phrase}`;
 }
 
 export interface RuleDefinition extends LevelThresholds {
@@ -161,7 +196,10 @@ export interface RuleDefinition extends LevelThresholds {
   recoveryThreshold?: number;
   /** The rule's value in this window; undefined when it cannot be judged. */
   value(metrics: DerivedHealthMetrics): number | undefined;
+  /** Firing and escalated (and de-escalated, unless `deEscalatedMessage` is given). */
   firingMessage(ctx: MessageContext): string;
+  /** De-escalated: `ctx.previousLevel` and `ctx.bound` are set. Default: the firing message + ` (was <previous>)`. */
+  deEscalatedMessage?(ctx: MessageContext): string;
   resolvedMessage(ctx: MessageContext): string;
 }
 
@@ -177,7 +215,12 @@ function thresholdRule(
     for: config.for,
     recovery: config.recovery,
     value,
-    firingMessage: (c) => `${c.serviceId}: ${label} ${format(c.value)} ≥ ${format(c.threshold)} for ${formatDuration(c.seconds)}`,
+    firingMessage: (c) => withPhrase(`${c.serviceId}: ${label} ${format(c.value)} ≥ ${format(c.threshold)}`, heldPhrase(c)),
+    deEscalatedMessage: (c) => {
+      const was = ` (was ${c.previousLevel})`;
+      if (c.value >= c.threshold || c.bound === undefined) return `${c.serviceId}: ${label} ${format(c.value)} ≥ ${format(c.threshold)}${was}`;
+      return `${c.serviceId}: ${label} ${format(c.value)} < ${format(c.threshold)}, ${c.level} held while ≥ ${format(c.bound)}${was}`;
+    },
     resolvedMessage: (c) =>
       c.staleSeconds !== undefined
         ? `${c.serviceId}: ${label}: no data for ${formatDuration(c.staleSeconds)}, resolved after ${formatDuration(c.seconds)}`
@@ -209,7 +252,10 @@ export function checkRule(
     },
     firingMessage: (c) => {
       const error = result(c.metrics)?.error;
-      return `${c.serviceId}: check "${name}" failing for ${formatDuration(c.seconds)}${error ? `: ${error}` : ''}`;
+      // A check's result is of the moment it ran, not of the window: the first failing check
+      // says only that it fails.
+      const since = c.seconds > 0 ? ` ${heldPhrase(c)}` : '';
+      return `${c.serviceId}: check "${name}" failing${since}${error ? `: ${error}` : ''}`;
     },
     resolvedMessage: (c) =>
       c.staleSeconds !== undefined
@@ -259,7 +305,7 @@ export interface RuleEngineOptions {
 
 /** Times here are monotonic ms (see the module comment). */
 interface RuleState {
-  /** Per level: start (monotonic ms) of the run of windows in which the value reached it. */
+  /** Per level: when it was first seen (monotonic ms of the first check of the run that reached it). */
   readonly since: Map<MonitoringLevel, number>;
   /** When a value was last judged, monotonic ms. */
   lastJudged?: number;
@@ -313,7 +359,7 @@ export class RuleEngine {
   }
 
   /**
-   * Judge one window of one service; the alerts that fired, escalated or resolved. `now` is the
+   * Judge one window of one service; the alerts that fired, escalated, de-escalated or resolved. `now` is the
    * wall clock (epoch ms: timestamps), `monotonic` a monotonic clock in ms (durations); without
    * it durations are measured on `now`, which a wall-clock step distorts.
    */
@@ -354,16 +400,17 @@ export class RuleEngine {
     state.lastJudged = mono;
     state.lastValue = value;
 
-    // The window and the `for` count are monotonic: with wall time, a forward step would make a
-    // level "reached for an hour" at once and a backward one would hold it back for an hour.
-    const windowStart = mono - Math.max(0, metrics.windowSeconds) * 1000;
+    // The `for` count is monotonic (with wall time, a forward step would make a level "reached
+    // for an hour" at once and a backward one would hold it back for an hour), and starts at the
+    // check that first saw the level, not at the start of its window: the level may have been
+    // reached only at the window's end, so counting from the start would fire up to a window early.
     const forMs = rule.for * 1000;
     let due: MonitoringLevel | undefined;
     for (const [level, key] of ALERT_LEVELS) {
       const threshold = rule[key];
       if (threshold === undefined) continue;
       if (value >= threshold) {
-        if (!state.since.has(level)) state.since.set(level, windowStart);
+        if (!state.since.has(level)) state.since.set(level, mono);
         if (mono - state.since.get(level)! >= forMs - 1e-6) due = level;
       } else {
         state.since.delete(level);
@@ -385,6 +432,7 @@ export class RuleEngine {
         startsAt: now,
         message: rule.firingMessage({
           serviceId: metrics.serviceId,
+          level: due,
           value,
           threshold,
           seconds: (mono - state.since.get(due)!) / 1000,
@@ -417,6 +465,7 @@ export class RuleEngine {
         threshold,
         message: rule.firingMessage({
           serviceId: metrics.serviceId,
+          level: next,
           value,
           threshold,
           seconds: (mono - (state.since.get(next) ?? mono)) / 1000,
@@ -426,9 +475,27 @@ export class RuleEngine {
       state.alert = escalated;
       return { kind: 'escalated', alert: escalated, at: now, previousLevel: alert.level };
     }
-    state.alert =
-      next === alert.level ? { ...alert, value } : { ...alert, level: next, value, threshold: thresholdOf(rule, next) };
-    return undefined;
+    if (next === alert.level) {
+      state.alert = { ...alert, value };
+      return undefined;
+    }
+    // A drop while still firing: announced, so a responder (and a sink that keeps per-level
+    // state) sees the level the alert is at, and a later resolve is of a level it was told of.
+    const threshold = thresholdOf(rule, next);
+    const ctx: MessageContext = {
+      serviceId: metrics.serviceId,
+      level: next,
+      value,
+      threshold,
+      seconds: (mono - (state.since.get(next) ?? mono)) / 1000,
+      previousLevel: alert.level,
+      bound: recoveryBound(rule, next),
+      metrics,
+    };
+    const message = rule.deEscalatedMessage?.(ctx) ?? `${rule.firingMessage(ctx)} (was ${alert.level})`;
+    const deEscalated: Alert = { ...alert, level: next, value, threshold, message };
+    state.alert = deEscalated;
+    return { kind: 'de-escalated', alert: deEscalated, at: now, previousLevel: alert.level };
   }
 
   private resolve(
@@ -444,6 +511,7 @@ export class RuleEngine {
     const alert = state.alert!;
     const ctx: MessageContext = {
       serviceId: alert.serviceId,
+      level: alert.level,
       value,
       threshold: bound,
       // How long it fired, monotonic: endsAt − startsAt (wall) is off by any step in between.
