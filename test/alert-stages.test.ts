@@ -7,6 +7,7 @@ import { ActiveAlerts } from '../src/alerts/active.js';
 import { ManualScheduler } from '../src/alerts/clock.js';
 import { CorrelateStage, probableCause } from '../src/alerts/correlate.js';
 import { DedupStage } from '../src/alerts/dedup.js';
+import { FlapDetector } from '../src/alerts/flap.js';
 import { GroupStage } from '../src/alerts/group.js';
 import { DEFAULT_INHIBIT_RULES, InhibitStage } from '../src/alerts/inhibit.js';
 import { AlertPipeline, parseAlertsConfig } from '../src/alerts/pipeline.js';
@@ -61,21 +62,121 @@ describe('sequence and fanOut', () => {
   });
 });
 
-describe('dedup: cooldown and repeatInterval', () => {
-  it('holds back a re-firing within the cooldown and its resolve; escalations pass', () => {
-    const dedup = new DedupStage({ cooldown: 300, repeatInterval: 0 });
+describe('dedup: nothing silent, flap detection, repeatInterval', () => {
+  const dedupOf = (flapThreshold = 5, cooldown = 300) => {
+    const dedup = new DedupStage({ cooldown, flapThreshold, repeatInterval: 0 });
     const run = (t: AlertTransition) => kinds(dedup.run(n([t]), ctx(t.at)));
+    return { dedup, run };
+  };
+
+  it('a new incident after a delivered resolve is delivered, however soon; so is its resolve', () => {
+    const { dedup, run } = dedupOf();
     assert.deepEqual(run(tr('firing', sec(0))), ['error_rate:firing']);
     assert.deepEqual(run(tr('resolved', sec(10))), ['error_rate:resolved']);
-    assert.deepEqual(run(tr('firing', sec(20))), []);
-    assert.deepEqual(run(tr('escalated', sec(25), { level: MonitoringLevel.CRITICAL })), ['error_rate:escalated']);
-    assert.deepEqual(run(tr('resolved', sec(30))), ['error_rate:resolved']);
-    assert.deepEqual(run(tr('firing', sec(326))), ['error_rate:firing']); // the escalation restarted the cooldown
-    assert.equal(dedup.suppressed, 1);
+    assert.deepEqual(run(tr('firing', sec(11))), ['error_rate:firing']); // 1 s after the resolve
+    assert.deepEqual(run(tr('resolved', sec(20))), ['error_rate:resolved']);
+    assert.equal(dedup.suppressed, 0);
+  });
+
+  it('level changes either way are delivered', () => {
+    const { run } = dedupOf();
+    assert.deepEqual(run(tr('firing', sec(0), { level: MonitoringLevel.ERROR })), ['error_rate:firing']);
+    assert.deepEqual(run(tr('escalated', sec(15), { level: MonitoringLevel.CRITICAL })), ['error_rate:escalated']);
+    assert.deepEqual(run(tr('de-escalated', sec(30), { level: MonitoringLevel.ERROR })), ['error_rate:de-escalated']);
+    assert.deepEqual(run(tr('resolved', sec(45))), ['error_rate:resolved']);
+  });
+
+  it('flapping: the 5th change within the window is one flapping notification, later changes fold, and once quiet the true state is delivered', () => {
+    const { dedup, run } = dedupOf(5, 300);
+    const out: string[] = [];
+    // 8 bursts in 16 s: fire at 0, 2, 4, … and resolve a second later.
+    for (let i = 0; i < 8; i++) {
+      out.push(...run(tr('firing', sec(2 * i))));
+      out.push(...run(tr('resolved', sec(2 * i + 1))));
+    }
+    assert.deepEqual(out, ['error_rate:firing', 'error_rate:resolved', 'error_rate:firing', 'error_rate:resolved', 'error_rate:flapping']);
+    assert.equal(dedup.suppressed, 11);
+    // Not quiet for a whole window yet: nothing.
+    assert.deepEqual(dedup.due(sec(300), [], sec(300)), []);
+    // Quiet for 300 s after the last change (15 s): the true state, resolved, is delivered once.
+    const settled = dedup.due(sec(315), [], sec(315));
+    assert.deepEqual(settled.map((e) => e.transition.kind), ['resolved']);
+    assert.deepEqual(dedup.due(sec(400), [], sec(400)), []);
+    // Afterwards a new incident is an ordinary one again.
+    assert.deepEqual(run(tr('firing', sec(500))), ['error_rate:firing']);
+  });
+
+  it('the flapping notification says how often and the state it is in', () => {
+    const { dedup } = dedupOf(5, 300);
+    const steps = [tr('firing', sec(0)), tr('resolved', sec(5)), tr('firing', sec(26)), tr('resolved', sec(30)), tr('firing', sec(46))];
+    const out = steps.flatMap((t) => dedup.run(n([t]), ctx(t.at)));
+    const flapping = out.at(-1)!.alerts[0]!.transition;
+    assert.equal(flapping.kind, 'flapping');
+    assert.deepEqual(flapping.flapping, { changes: 5, windowSeconds: 46 });
+    assert.equal(flapping.alert.state, 'firing');
+    assert.match(flapping.alert.message, /flapping, 5 changes in 46s; now firing at ERROR/);
+  });
+
+  it('while flapping, a rise above every level delivered goes through; settling on the state the sinks have sends nothing more', () => {
+    const { dedup, run } = dedupOf(3, 60);
+    run(tr('firing', sec(0)));
+    run(tr('resolved', sec(1)));
+    assert.deepEqual(run(tr('firing', sec(2))), ['error_rate:flapping']); // now firing at ERROR
+    assert.deepEqual(run(tr('escalated', sec(3), { level: MonitoringLevel.CRITICAL })), ['error_rate:escalated']);
+    assert.deepEqual(run(tr('de-escalated', sec(4), { level: MonitoringLevel.ERROR })), []);
+    assert.deepEqual(run(tr('escalated', sec(5), { level: MonitoringLevel.CRITICAL })), []); // CRITICAL was delivered
+    // Settles firing at CRITICAL: the sinks already have that.
+    const fired = tr('escalated', sec(5), { level: MonitoringLevel.CRITICAL }).alert;
+    assert.deepEqual(dedup.due(sec(70), [fired], sec(70)), []);
+  });
+
+  it('settling firing at another level than delivered sends a firing with the current alert', () => {
+    const { dedup, run } = dedupOf(3, 60);
+    run(tr('firing', sec(0), { level: MonitoringLevel.CRITICAL }));
+    run(tr('resolved', sec(1)));
+    run(tr('firing', sec(2), { level: MonitoringLevel.CRITICAL })); // flapping, firing at CRITICAL
+    run(tr('de-escalated', sec(3), { level: MonitoringLevel.WARNING }));
+    const current = tr('de-escalated', sec(3), { level: MonitoringLevel.WARNING }).alert;
+    const settled = dedup.due(sec(63), [current], sec(63));
+    assert.deepEqual(settled.map((e) => `${e.transition.kind}:${e.transition.alert.level}`), ['firing:WARNING']);
+  });
+
+  it('flapThreshold 0 delivers every change', () => {
+    const { dedup, run } = dedupOf(0, 300);
+    const out: string[] = [];
+    for (let i = 0; i < 8; i++) out.push(...run(tr('firing', sec(2 * i))), ...run(tr('resolved', sec(2 * i + 1))));
+    assert.equal(out.length, 16);
+    assert.equal(dedup.suppressed, 0);
+  });
+
+  it('changes spread wider than the window never flap', () => {
+    const { run } = dedupOf(5, 300);
+    const out: string[] = [];
+    for (let i = 0; i < 10; i++) out.push(...run(tr(i % 2 === 0 ? 'firing' : 'resolved', sec(i * 100))));
+    assert.ok(!out.includes('error_rate:flapping'), out.join(' '));
+    assert.equal(out.length, 10);
+  });
+
+  it('memory stays bounded: prune forgets alerts quiet for a window, keeps a flapping one', () => {
+    const flaps = new FlapDetector({ threshold: 3, window: 60 });
+    for (let i = 0; i < 1000; i++) flaps.observe(tr('firing', sec(i), { service: `svc-${i}` }), sec(i));
+    const verdicts = (
+      [['resolved', 1000], ['firing', 1001], ['resolved', 1002]] as const
+    ).map(([kind, at]) => flaps.observe(tr(kind, sec(at), { service: 'svc-999' }), sec(at)).kind);
+    assert.deepEqual(verdicts, ['pass', 'flapping', 'fold']);
+    assert.equal(flaps.flapping, 1);
+    assert.equal(flaps.size, 1000);
+    flaps.prune(sec(1030));
+    assert.equal(flaps.size, 29, 'only svc-971…998, which changed less than 60 s ago, and the flapping svc-999');
+    flaps.prune(sec(5000));
+    assert.equal(flaps.size, 1, 'the flapping one stays until it settles');
+    assert.equal(flaps.settle(sec(5000)).length, 1);
+    flaps.prune(sec(5000));
+    assert.equal(flaps.size, 0);
   });
 
   it('re-sends a still-firing alert after repeatInterval, not every check', () => {
-    const dedup = new DedupStage({ cooldown: 300, repeatInterval: 3600 });
+    const dedup = new DedupStage({ cooldown: 300, flapThreshold: 5, repeatInterval: 3600 });
     const fired = tr('firing', sec(0));
     dedup.run(n([fired]), ctx(sec(0)));
     const firing = [fired.alert];
@@ -88,7 +189,7 @@ describe('dedup: cooldown and repeatInterval', () => {
   });
 
   it('repeatInterval 0 never repeats', () => {
-    const dedup = new DedupStage({ cooldown: 0, repeatInterval: 0 });
+    const dedup = new DedupStage({ cooldown: 0, flapThreshold: 5, repeatInterval: 0 });
     const fired = tr('firing', sec(0));
     dedup.run(n([fired]), ctx(sec(0)));
     assert.deepEqual(dedup.due(sec(1e6), [fired.alert]), []);
@@ -319,6 +420,42 @@ describe('pipeline config', () => {
     assert.deepEqual(logger.records.slice(2).map((r) => `${String(r.attributes!['health.alert.rule'])}:${String(r.attributes!['health.alert.state'])}`), ['response_time:resolved', 'cpu:resolved']);
     const stats = pipeline.stats();
     assert.deepEqual([stats.transitions, stats.inhibited, stats.silenced, stats.groups, stats.active], [8, 1, 2, 2, 0]);
+  });
+
+  it('the issue 11 trace at defaults: incidents after a delivered resolve are delivered, the flapping is told, and the sinks end on the true state', () => {
+    const clock = new ManualScheduler(T0);
+    const logger = recordingLogger();
+    const pipeline = new AlertPipeline({}, { logger, serviceName: 'checkout', scheduler: clock, env: {} });
+    // 1 s checks; bursts begin 0, 5, 26 and 46 s in and last 3 s.
+    const changes = new Map<number, AlertTransition['kind']>([[0, 'firing'], [3, 'resolved'], [5, 'firing'], [8, 'resolved'], [26, 'firing'], [29, 'resolved'], [46, 'firing'], [49, 'resolved']]);
+    let settledAt: number | undefined;
+    for (let s = 0; s <= 400; s++) {
+      const kind = changes.get(s);
+      if (kind !== undefined) pipeline.push([tr(kind, clock.now())]);
+      const before = logger.records.length;
+      pipeline.tick();
+      if (logger.records.length > before) settledAt = s;
+      clock.advance(1000);
+    }
+    const delivered = logger.records.map((r) => `${String(r.attributes!['health.alert.transition'])}@${Math.round((Number(r.timestamp) - T0) / 1000)}`);
+    assert.deepEqual(delivered, ['firing@0', 'resolved@3', 'firing@5', 'resolved@8', 'flapping@26', 'resolved@49']);
+    // The last record is the true state (resolved at 49 s), sent once the alert had been quiet for the cooldown.
+    assert.equal(settledAt, 349);
+    const stats = pipeline.stats();
+    assert.deepEqual([stats.transitions, stats.flapping, stats.deduplicated], [8, 1, 3]);
+  });
+
+  it('at shutdown, an alert still flapping leaves the sinks with its true state', async () => {
+    const clock = new ManualScheduler(T0);
+    const logger = recordingLogger();
+    const pipeline = new AlertPipeline({ flapThreshold: 3 }, { logger, serviceName: 'checkout', scheduler: clock, env: {} });
+    for (const kind of ['firing', 'resolved', 'firing', 'resolved'] as const) {
+      pipeline.push([tr(kind, clock.now())]);
+      clock.advance(1000);
+    }
+    assert.deepEqual(logger.records.map((r) => r.attributes!['health.alert.transition']), ['firing', 'resolved', 'flapping']);
+    await pipeline.flush();
+    assert.deepEqual(logger.records.map((r) => r.attributes!['health.alert.transition']), ['firing', 'resolved', 'flapping', 'resolved']);
   });
 
   it('repeats a still-firing alert on tick after repeatInterval', () => {

@@ -113,8 +113,8 @@ function rig(options: { for: number; alerts: Record<string, unknown>; metricsRet
  */
 const FAILING: ReadonlyArray<readonly [number, number]> = [
   [1, 8], // fires at 45 s (for 30 s from the first failing check, at 15 s); resolves at 135 s
-  [11, 24], // fires at 195 s within the cooldown (held back), repeated at 315 s; resolves at 375 s
-  [33, 44], // fires at 525 s, past the cooldown (the repeat at 315 s restarted it); resolves at 675 s
+  [11, 24], // fires again at 195 s, a new incident (delivered; the cooldown is the flap window), repeated at 315 s; resolves at 375 s
+  [33, 44], // fires at 525 s; resolves at 675 s
 ];
 const TICKS = 46;
 const CYCLE = { for: 30, alerts: { cooldown: 180, repeatInterval: 120, groupWait: 10, groupInterval: 60 } };
@@ -135,13 +135,15 @@ const timeline = (seen: Seen[]): string[] => seen.map((s) => `${s.t}s ${s.what}`
 describe('a ±1 h wall-clock step anywhere in a fire → resolve cycle with for, cooldown, repeat and grouping', () => {
   it('baseline (no step): the timeline the configuration asks for', async () => {
     const r = await runCycle();
-    // 'alert' events: what dedup admitted (the firing at 195 s is within the cooldown).
-    assert.deepEqual(timeline(r.alerts), ['45s firing', '135s resolved', '375s resolved', '525s firing', '675s resolved']);
+    // 'alert' events: what dedup admitted: every transition (three incidents, six changes, too
+    // few within the 180 s cooldown to count as flapping).
+    assert.deepEqual(timeline(r.alerts), ['45s firing', '135s resolved', '195s firing', '375s resolved', '525s firing', '675s resolved']);
     // Notifications: groupWait 10 s after a fresh group, groupInterval 60 s after the previous
     // notification otherwise; repeats every 120 s of a still-firing alert.
     assert.deepEqual(timeline(r.notifications), [
       '55s firing',
       '145s resolved',
+      '205s firing', // the second incident, 10 s groupWait after its firing at 195 s
       '325s repeat',
       '385s resolved', // 375 s, held to 60 s after the repeat's notification
       '535s firing',

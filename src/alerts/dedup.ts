@@ -1,82 +1,122 @@
 /**
- * Dedup by fingerprint: the cooldown (a re-firing of the same alert within `cooldown` seconds of
- * its last notified firing is held back, and so is the resolve that ends it; escalations always
- * pass) and the repeat interval (a still-firing alert is re-sent every `repeatInterval`
- * seconds, not every check). Only notification is affected: the alert history has everything.
+ * Dedup by fingerprint: what reaches the sinks of one alert's changes.
  *
- * Both are durations, measured on the monotonic clock (StageContext.monotonic): with the wall
- * clock, a step back of an hour would hold repeats back an hour and let a re-firing through the
- * cooldown, a step forward would send repeats early and cut the cooldown short.
+ * - Every change of the rule engine is delivered: a new incident (a `firing`, also right after
+ *   a delivered `resolved`), a level change either way (`escalated`, `de-escalated`), the
+ *   `resolved` that ends it. Nothing here holds an incident back, as in Alertmanager, where a
+ *   resolved alert that fires again is a new notification.
+ * - Flapping (see flap.ts): an alert with `flapThreshold` changes within `cooldown` seconds gets
+ *   one `flapping` notification instead of each change; when it has been quiet for `cooldown`
+ *   seconds its true state is delivered if the sinks do not have it already.
+ * - The repeat interval re-sends a still-firing alert every `repeatInterval` seconds (like
+ *   Alertmanager's repeat_interval): the only repeat of one incident that is throttled.
+ *
+ * Only notification is affected: the alert history has every transition. Durations are measured
+ * on the monotonic clock (StageContext.monotonic), so a wall-clock step neither cuts the flap
+ * window short nor stretches it, nor sends repeats early or late.
  */
 import type { Alert } from '../evaluator/types.js';
-import { Cooldown } from './cooldown.js';
+import { FlapDetector } from './flap.js';
 import type { Notification, NotifiedTransition, Stage, StageContext } from './stage.js';
 
 export interface DedupOptions {
-  /** Seconds; 0 notifies every firing. */
+  /** Seconds: the flap window (changes are counted in it; quiet for it, a flapping alert has settled). */
   cooldown: number;
+  /** Changes within `cooldown` that make an alert flapping; 0 turns flap detection off. */
+  flapThreshold: number;
   /** Seconds between re-sends of a still-firing alert; 0 never re-sends. */
   repeatInterval: number;
 }
 
 export class DedupStage implements Stage {
   readonly name = 'dedup';
-  private readonly cooldown: Cooldown;
+  private readonly flaps: FlapDetector;
   private readonly repeatMs: number;
-  /** fingerprint → when it was last notified (firing, escalated or repeat), monotonic ms. */
+  /** fingerprint → when it was last notified firing (any kind but resolved), monotonic ms. */
   private readonly lastSent = new Map<string, number>();
-  /** Transitions held back, for stats. */
-  suppressed = 0;
   repeats = 0;
 
   constructor(options: DedupOptions) {
-    this.cooldown = new Cooldown(options.cooldown);
+    this.flaps = new FlapDetector({ threshold: options.flapThreshold, window: options.cooldown });
     this.repeatMs = options.repeatInterval * 1000;
   }
 
+  /** Transitions folded into a `flapping` notification. */
+  get suppressed(): number {
+    return this.flaps.folded;
+  }
+
+  /** `flapping` notifications made. */
+  get flappingNotifications(): number {
+    return this.flaps.started;
+  }
+
   run(notification: Notification, context: StageContext): Notification[] {
+    const monotonic = context.monotonic ?? context.now;
     const kept: NotifiedTransition[] = [];
     for (const entry of notification.alerts) {
-      if (entry.repeat === true || this.admit(entry, context.monotonic ?? context.now)) kept.push(entry);
-      else this.suppressed++;
+      if (entry.repeat === true) {
+        kept.push(entry);
+        continue;
+      }
+      const verdict = this.flaps.observe(entry.transition, monotonic);
+      if (verdict.kind === 'fold') continue;
+      const delivered = verdict.kind === 'flapping' ? { ...entry, transition: verdict.transition } : entry;
+      this.sent(delivered, monotonic);
+      kept.push(delivered);
     }
     return kept.length === 0 ? [] : [{ ...notification, alerts: kept }];
   }
 
-  private admit(entry: NotifiedTransition, now: number): boolean {
-    const { transition } = entry;
-    const fingerprint = transition.alert.fingerprint;
-    const admitted = this.cooldown.admit(transition, now);
-    if (transition.kind === 'resolved') this.lastSent.delete(fingerprint);
-    else if (admitted || !this.lastSent.has(fingerprint)) this.lastSent.set(fingerprint, now);
-    return admitted;
-  }
-
   /**
-   * The repeats due: one synthetic `firing` per firing alert last notified (or held back) at
-   * least repeatInterval ago on the monotonic clock (`monotonic`, default `now`). `now` (wall,
-   * epoch ms) stamps the repeats.
+   * What is due at `now` (wall, epoch ms: stamps) / `monotonic` (durations): the true state of
+   * alerts that stopped flapping, where the sinks do not have it, and one synthetic `firing`
+   * per firing alert last notified at least repeatInterval ago.
    */
   due(now: number, firing: Alert[], monotonic: number = now): NotifiedTransition[] {
-    if (!(this.repeatMs > 0)) return [];
-    const out: NotifiedTransition[] = [];
+    const out = this.settled(firing, monotonic, false);
+    if (!(this.repeatMs > 0)) return out;
     for (const alert of firing) {
       const last = this.lastSent.get(alert.fingerprint);
       if (last === undefined || monotonic - last < this.repeatMs) continue;
       this.lastSent.set(alert.fingerprint, monotonic);
-      this.cooldown.markNotified(alert.fingerprint, monotonic);
       this.repeats++;
       out.push({ transition: { kind: 'firing', alert, at: now }, repeat: true });
     }
     return out;
   }
 
+  /** At shutdown: the true state of every alert still flapping, where the sinks do not have it. */
+  settleAll(firing: Alert[], monotonic: number): NotifiedTransition[] {
+    return this.settled(firing, monotonic, true);
+  }
+
+  private settled(firing: Alert[], monotonic: number, all: boolean): NotifiedTransition[] {
+    const out: NotifiedTransition[] = [];
+    const current = new Map(firing.map((a) => [a.fingerprint, a]));
+    for (const transition of this.flaps.settle(monotonic, all)) {
+      // A firing alert settles with its latest value and level.
+      const alert = transition.kind === 'resolved' ? transition.alert : (current.get(transition.alert.fingerprint) ?? transition.alert);
+      const entry: NotifiedTransition = { transition: { ...transition, alert } };
+      this.sent(entry, monotonic);
+      out.push(entry);
+    }
+    return out;
+  }
+
   /** Forget what no longer matters (bounded memory). `monotonic`: the clock `due` got. */
   prune(monotonic: number, firing: Alert[]): void {
-    this.cooldown.prune(monotonic);
+    this.flaps.prune(monotonic);
     if (this.lastSent.size > firing.length) {
       const live = new Set(firing.map((a) => a.fingerprint));
       for (const fingerprint of this.lastSent.keys()) if (!live.has(fingerprint)) this.lastSent.delete(fingerprint);
     }
+  }
+
+  private sent(entry: NotifiedTransition, monotonic: number): void {
+    const { transition } = entry;
+    const firing = transition.kind === 'flapping' ? transition.alert.state === 'firing' : transition.kind !== 'resolved';
+    if (firing) this.lastSent.set(transition.alert.fingerprint, monotonic);
+    else this.lastSent.delete(transition.alert.fingerprint);
   }
 }

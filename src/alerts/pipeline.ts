@@ -1,7 +1,8 @@
 /**
  * The alert pipeline, built from the `alerts` configuration:
  *
- *   transitions ─► (alert history, by the monitor) ─► dedup (cooldown, repeatInterval)
+ *   transitions ─► (alert history, by the monitor) ─► dedup (flap detection over `cooldown`,
+ *     repeatInterval)
  *     ─► group (groupWait, groupInterval) ─► correlate ─► inhibit ─► silence
  *     ─► resolve-filter ─► route ─► sinks (fanned out, isolated)
  *
@@ -110,8 +111,10 @@ export interface AlertPipelineDeps {
 export interface AlertPipelineStats {
   /** Transitions pushed (all of them: the alert history's count). */
   transitions: number;
-  /** Held back by cooldown. */
+  /** Transitions folded into a `flapping` notification (the alert history has them all). */
   deduplicated: number;
+  /** `flapping` notifications. */
+  flapping: number;
   repeats: number;
   inhibited: number;
   silenced: number;
@@ -167,7 +170,7 @@ export class AlertPipeline {
     this.scheduler = deps.scheduler ?? realScheduler();
     const { settings } = this.plan;
     this.silences = new Silences(() => this.scheduler.now());
-    this.dedup = new DedupStage({ cooldown: settings.cooldown, repeatInterval: settings.repeatInterval });
+    this.dedup = new DedupStage({ cooldown: settings.cooldown, flapThreshold: settings.flapThreshold, repeatInterval: settings.repeatInterval });
     this.group = new GroupStage(
       { groupWait: settings.groupWait, groupInterval: settings.groupInterval, maxAlerts: settings.maxAlertsPerNotification },
       this.scheduler,
@@ -238,15 +241,7 @@ export class AlertPipeline {
     try {
       const firing = this.active.all();
       const monotonic = context.monotonic ?? context.now;
-      const due = this.dedup.due(context.now, firing, monotonic);
-      const byService = new Map<string, NotifiedTransition[]>();
-      for (const entry of due) {
-        const service = entry.transition.alert.serviceId;
-        let list = byService.get(service);
-        if (list === undefined) byService.set(service, (list = []));
-        list.push(entry);
-      }
-      for (const [service, alerts] of byService) this.group.push(notificationOf(service, alerts, context.now));
+      this.pushByService(this.dedup.due(context.now, firing, monotonic), context.now);
       this.dedup.prune(monotonic, firing);
       this.group.prune(monotonic);
       this.correlate.prune(context);
@@ -254,6 +249,18 @@ export class AlertPipeline {
     } catch (error) {
       this.deps.onError?.('pipeline', error);
     }
+  }
+
+  /** Entries made by dedup itself (repeats, settled states): one notification per service. */
+  private pushByService(entries: NotifiedTransition[], now: number): void {
+    const byService = new Map<string, NotifiedTransition[]>();
+    for (const entry of entries) {
+      const service = entry.transition.alert.serviceId;
+      let list = byService.get(service);
+      if (list === undefined) byService.set(service, (list = []));
+      list.push(entry);
+    }
+    for (const [service, alerts] of byService) this.group.push(notificationOf(service, alerts, now));
   }
 
   private afterGroup(notification: Notification): void {
@@ -275,8 +282,17 @@ export class AlertPipeline {
     }
   }
 
-  /** Send what groups hold now and wait (bounded) for sinks' queues: at shutdown. */
+  /**
+   * At shutdown: the true state of alerts still flapping, then what groups hold now, and a
+   * (bounded) wait for sinks' queues.
+   */
   async flush(): Promise<void> {
+    try {
+      const context = this.context();
+      this.pushByService(this.dedup.settleAll(this.active.all(), context.monotonic ?? context.now), context.now);
+    } catch (error) {
+      this.deps.onError?.('pipeline', error);
+    }
     this.group.flushAll();
     await Promise.all([...this.sinks.values()].map((s) => s.flush?.().catch(() => undefined)));
   }
@@ -305,6 +321,7 @@ export class AlertPipeline {
     return {
       transitions: this.transitions,
       deduplicated: this.dedup.suppressed,
+      flapping: this.dedup.flappingNotifications,
       repeats: this.dedup.repeats,
       inhibited: this.inhibit.inhibited,
       silenced: this.silence.silenced,

@@ -8,8 +8,14 @@ import { MonitoringLevel } from '../evaluator/types.js';
 import type { Notification } from './stage.js';
 
 export const ALERT_DEFAULTS = {
-  /** Seconds before the same alert (fingerprint) firing again is notified again. */
+  /**
+   * Seconds: the flap window. An alert (fingerprint) that changes `flapThreshold` times within
+   * it is flapping (one `flapping` notification instead of each change); quiet for it, it has
+   * settled. It never holds back a new incident.
+   */
   cooldown: 300,
+  /** Changes of one alert within `cooldown` that make it flapping (0: no flap detection). */
+  flapThreshold: 5,
   /** Seconds between re-sends of a still-firing alert (0: never). Alertmanager's default. */
   repeatInterval: 4 * 3600,
   /** Seconds a new group waits for more transitions (0: each check's transitions go out at once). */
@@ -97,6 +103,7 @@ const inhibitSchema = z.strictObject({ source: matcherSchema, target: matcherSch
 export const alertsSchema = z.strictObject(
   {
     cooldown: seconds().default(ALERT_DEFAULTS.cooldown),
+    flapThreshold: count(0).default(ALERT_DEFAULTS.flapThreshold),
     repeatInterval: seconds().default(ALERT_DEFAULTS.repeatInterval),
     groupWait: seconds().default(ALERT_DEFAULTS.groupWait),
     groupInterval: seconds().default(ALERT_DEFAULTS.groupInterval),
