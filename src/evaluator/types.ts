@@ -160,7 +160,7 @@ export interface Alert {
   startsAt: number;
   /** When it resolved, epoch ms; absent while firing. */
   endsAt?: number;
-  /** One readable sentence, e.g. `checkout: error rate 23.4% ≥ 10% for 30s`. */
+  /** One readable sentence, e.g. `checkout: error rate 23.4% ≥ 10% since first seen 30s ago`. */
   message: string;
 }
 
