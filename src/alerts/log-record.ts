@@ -11,18 +11,24 @@ const SEVERITY: Record<MonitoringLevel, { number: number; text: string }> = {
 };
 
 /**
- * One alert transition as an OTel log event (DESIGN section 3): severity from the level (9 /
- * 13 / 17 / 21), a `resolved` record at INFO with the level that was firing as its attribute.
+ * One alert transition as an OTel log event (DESIGN section 3). Severity from the level the
+ * alert fires at after the transition (9 / 13 / 17 / 21): a `de-escalated` record has the new,
+ * lower level's severity; a `resolved` record is INFO with the level that was firing as its
+ * attribute; a `flapping` record has its current level's severity, or INFO when it is currently
+ * resolved. `health.alert.previous_level` on `escalated` and `de-escalated` records;
+ * `health.alert.flapping.changes` and `health.alert.flapping.window` (seconds) on `flapping`.
  */
 export function alertLogRecord(transition: AlertTransition, serviceName: string): AlertLogRecord {
   const { alert } = transition;
   const severity = SEVERITY[alert.state === 'resolved' ? MonitoringLevel.INFO : alert.level];
-  return {
+  const record: AlertLogRecord = {
     eventName: ALERT_EVENT_NAME,
     timestamp: transition.at,
     severityNumber: severity.number,
     severityText: severity.text,
-    // The rule engine words resolved alerts itself (`… resolved after 30s`).
+    // The producer words the sentence: the rule engine its alerts (`… resolved after 30s`), the
+    // pipeline a `flapping` notification (`checkout: error_rate flapping, 5 changes in 46s; now
+    // firing at ERROR: …`).
     body: alert.message,
     attributes: {
       'health.alert.rule': alert.rule,
@@ -35,4 +41,11 @@ export function alertLogRecord(transition: AlertTransition, serviceName: string)
       'service.name': serviceName,
     },
   };
+  const attributes = record.attributes!;
+  if (transition.previousLevel !== undefined) attributes['health.alert.previous_level'] = transition.previousLevel;
+  if (transition.flapping !== undefined) {
+    attributes['health.alert.flapping.changes'] = transition.flapping.changes;
+    attributes['health.alert.flapping.window'] = transition.flapping.windowSeconds;
+  }
+  return record;
 }

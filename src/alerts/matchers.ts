@@ -12,8 +12,16 @@ export interface AlertMatcher {
   service?: Pattern;
   /** e.g. `error_rate`, `check:*`. */
   rule?: Pattern;
+  /**
+   * The alert's state after the transition: a `de-escalated` alert is `firing`; a `flapping`
+   * one is whichever it was when the notification went out.
+   */
   state?: 'firing' | 'resolved';
-  /** Against the alert record's attributes (`health.alert.*`, `service.name`); values compared as strings. */
+  /**
+   * Against the alert record's attributes (`health.alert.*`, `service.name`); values compared as
+   * strings. E.g. `{ 'health.alert.transition': 'flapping' }`, or `{ 'health.alert.transition':
+   * 'de-escalated', 'health.alert.previous_level': 'CRITICAL' }`.
+   */
   attributes?: Record<string, string | number | boolean>;
 }
 
@@ -37,6 +45,13 @@ export function alertAttributes(entry: NotifiedTransition): Record<string, strin
     'health.alert.transition': entry.transition.kind,
     'service.name': alert.serviceId,
   };
+  // As on the alert record (log-record.ts): the level before a level change, a flap's counts.
+  const { previousLevel, flapping } = entry.transition;
+  if (previousLevel !== undefined) attributes['health.alert.previous_level'] = previousLevel;
+  if (flapping !== undefined) {
+    attributes['health.alert.flapping.changes'] = String(flapping.changes);
+    attributes['health.alert.flapping.window'] = String(flapping.windowSeconds);
+  }
   if (entry.incident !== undefined) {
     attributes['health.alert.incident'] = entry.incident.id;
     attributes['health.alert.incident.cause'] = entry.incident.cause;

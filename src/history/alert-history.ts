@@ -1,5 +1,7 @@
 /**
- * Bounded history of alert transitions (fired, escalated, resolved), with the same retention as
+ * Bounded history of alert transitions as the rule engine made them (firing, escalated,
+ * de-escalated, resolved: every single change, a level's drop included, so the page's timeline
+ * and `monitor.alertHistory()` show each level an alert fired at), with the same retention as
  * the metrics history: entries older than `retention` seconds before the newest (or before the
  * `now` given to `evict`) leave, and beyond `capacity` entries the oldest makes room. Age is
  * measured on the clock given to `push` as `at` (the HealthMonitor gives its monotonic clock;
@@ -13,9 +15,14 @@ export const DEFAULT_ALERT_HISTORY_CAPACITY = 10_000;
 export interface AlertHistoryEntry {
   /** When the transition happened, epoch ms. */
   at: number;
+  /**
+   * `firing`, `escalated`, `de-escalated` or `resolved`. (`flapping` is a notification the
+   * pipeline makes after the history: the changes it folds are each here.)
+   */
   kind: AlertTransition['kind'];
-  /** The alert as of the transition. */
+  /** The alert as of the transition (after it: a de-escalated alert at its new, lower level). */
   alert: Alert;
+  /** For `escalated` and `de-escalated`: the level before. */
   previousLevel?: AlertTransition['previousLevel'];
 }
 

@@ -148,7 +148,9 @@ function plots(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): s
 }
 
 // ---------------------------------------------------------------------------------------------
-// Alert timeline: one lane per alert (fingerprint), a bar from firing to resolved, coloured by level.
+// Alert timeline: one lane per alert (fingerprint), a bar per level it fired at, coloured by
+// level: a level change (escalated, de-escalated) ends the bar at the old level and starts one at
+// the new level; resolved ends it. A `flapping` entry carries the alert's state at the time.
 
 function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1: number): string {
   const lanes = new Map<string, { label: string; spans: { from: number; to: number; level: string; open: boolean }[] }>();
@@ -159,12 +161,16 @@ function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1:
       lane = { label: `${e.alert.rule} · ${e.alert.serviceId}`, spans: [] };
       lanes.set(key, lane);
     }
-    const open = lane.spans.at(-1);
-    if (open?.open) {
+    const last = lane.spans.at(-1);
+    const open = last?.open === true ? last : undefined;
+    const firingAfter = e.kind !== 'resolved' && e.alert.state !== 'resolved';
+    // A flapping entry that finds it still firing at the same level: the bar goes on.
+    if (open !== undefined && firingAfter && open.level === e.alert.level && e.kind === 'flapping') continue;
+    if (open !== undefined) {
       open.to = e.at;
       open.open = false;
     }
-    if (e.kind !== 'resolved') lane.spans.push({ from: e.at, to: t1, level: e.alert.level, open: true });
+    if (firingAfter) lane.spans.push({ from: e.at, to: t1, level: e.alert.level, open: true });
   }
   // Alerts firing from before the retained history still get a lane.
   for (const a of firing) {
@@ -229,6 +235,11 @@ function checksTable(latest: HealthMetrics | undefined): string {
   return `<table><thead><tr><th>check</th><th>result</th><th>duration</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** `de-escalated (from CRITICAL)`, `escalated (from WARNING)`, `firing`, … */
+function transitionText(e: AlertHistoryEntry): string {
+  return e.previousLevel === undefined ? e.kind : `${e.kind} (from ${e.previousLevel})`;
+}
+
 function transitionsTable(entries: AlertHistoryEntry[]): string {
   if (entries.length === 0) return '';
   const rows = entries
@@ -236,7 +247,7 @@ function transitionsTable(entries: AlertHistoryEntry[]): string {
     .reverse()
     .map(
       (e) =>
-        `<tr><td>${time(e.at)}</td><td>${escapeHtml(e.kind)}</td><td><span class="pill ${levelClass(e.alert.level)}">${escapeHtml(e.alert.level)}</span></td><td>${escapeHtml(e.alert.rule)}</td><td class="message">${escapeHtml(e.alert.message)}</td></tr>`,
+        `<tr class="transition"><td>${time(e.at)}</td><td class="kind">${escapeHtml(transitionText(e))}</td><td><span class="pill ${levelClass(e.alert.level)}">${escapeHtml(e.alert.level)}</span></td><td>${escapeHtml(e.alert.rule)}</td><td class="message">${escapeHtml(e.alert.message)}</td></tr>`,
     )
     .join('');
   return `<details><summary>Last ${Math.min(entries.length, MAX_TABLE_ROWS)} transitions</summary><table><thead><tr><th>at</th><th>transition</th><th>level</th><th>rule</th><th>message</th></tr></thead><tbody>${rows}</tbody></table></details>`;

@@ -1,6 +1,14 @@
+import type { AlertTransition } from '../../evaluator/types.js';
 import type { Notification } from '../stage.js';
 
-/** The JSON a notification is sent as (webhook body, callback-friendly). Version 1. */
+/**
+ * The JSON a notification is sent as (webhook body, callback-friendly). Version 1; fields added
+ * since are optional, so a version-1 reader keeps working:
+ * - `previousLevel` on `escalated` and `de-escalated` alerts (the level before);
+ * - `flapping: { changes, windowSeconds }` on a `flapping` alert, whose `state` and `level` are
+ *   its state when the notification went out, and whose `message` (worded by the pipeline) says
+ *   how often it changed (`checkout: error_rate flapping, 5 changes in 46s; now firing at ERROR: …`).
+ */
 export function notificationJson(n: Notification): Record<string, unknown> {
   return {
     version: 1,
@@ -15,6 +23,7 @@ export function notificationJson(n: Notification): Record<string, unknown> {
       repeat: repeat === true,
       at: new Date(transition.at).toISOString(),
       previousLevel: transition.previousLevel,
+      flapping: transition.flapping === undefined ? undefined : { changes: transition.flapping.changes, windowSeconds: transition.flapping.windowSeconds },
       ...transition.alert,
       startsAt: new Date(transition.alert.startsAt).toISOString(),
       endsAt: transition.alert.endsAt === undefined ? undefined : new Date(transition.alert.endsAt).toISOString(),
@@ -22,9 +31,23 @@ export function notificationJson(n: Notification): Record<string, unknown> {
   };
 }
 
+/**
+ * `<level> <transition>` of one alert in a console line: `ERROR firing`, `CRITICAL escalated
+ * (from ERROR)`, `ERROR de-escalated (from CRITICAL)`, `WARNING resolved` (the level that was
+ * firing), `ERROR flapping`, `ERROR repeat`.
+ */
+export function transitionWords(kind: string, level: string, previousLevel?: string, repeat = false): string {
+  if (repeat) return `${level} repeat`;
+  return previousLevel === undefined || previousLevel === '' ? `${level} ${kind}` : `${level} ${kind} (from ${previousLevel})`;
+}
+
+function alertPart(transition: AlertTransition, repeat: boolean | undefined): string {
+  return `${transitionWords(transition.kind, transition.alert.level, transition.previousLevel, repeat === true)} ${transition.alert.message}`;
+}
+
 /** One readable line per notification. */
 export function notificationLine(n: Notification): string {
-  const parts = n.alerts.map(({ transition, repeat }) => `${transition.alert.level} ${repeat === true ? 'repeat' : transition.kind} ${transition.alert.message}`);
+  const parts = n.alerts.map(({ transition, repeat }) => alertPart(transition, repeat));
   const incident = n.incident === undefined ? '' : ` incident ${n.incident.id} (${n.incident.cause})`;
   const omitted = n.omitted > 0 ? ` (+${n.omitted} more)` : '';
   return `${new Date(n.at).toISOString()} [otel-health] ${n.service}${incident}: ${parts.join('; ')}${omitted}`;
