@@ -1,0 +1,619 @@
+/**
+ * Alert latency and notifications per incident, otel-health next to a real Prometheus +
+ * Alertmanager (issue 11, point 5), on the same services under the same error bursts.
+ *
+ *   node --import tsx bench/alert-latency/run.ts [--quick] [--out bench/alert-latency/RESULTS.md] [--seed N]
+ *
+ * Layout: one *lane* per burst schedule. A lane is one or two service processes (service.ts:
+ * node:http on 127.0.0.1, monitored by otel-health with a webhook sink to this harness) that get
+ * identical traffic from the load generator here: 100 req/s each, open loop, and during a burst
+ * every second request goes to `/fail` (a 50 % burst of 5xx). The lane's first service also
+ * serves OTEL_METRICS_EXPORTER=prometheus; Prometheus instances scrape it (job = the lane) and
+ * evaluate the rules `otel-health rules --naming sdk --service-label job` generates, sending to one
+ * Alertmanager whose webhook receiver is this harness (another path). So every system watches the
+ * same bursts at the same time, and lanes run in parallel, each with its own random phase.
+ *
+ * Systems: `oh-default` (otel-health defaults: checks every 15 s, cooldown 300 s), `oh-1s` (the
+ * same at 1 s checks), `prom-default` (scrape and evaluation every 1m, Prometheus' defaults;
+ * Alertmanager group_wait 30s, group_interval 5m, repeat_interval 4h, its defaults; rules for the
+ * default config at a 1m scrape) and `prom-tuned` (5 s scrape and evaluation, group_wait 1s,
+ * group_interval 5s; rules for the 1 s-check config at a 5s scrape). `--quick`: oh-1s and
+ * prom-tuned only, shorter bursts, a few minutes.
+ *
+ * Scenarios: (a) single bursts, one per lane, random phase: first-notification latency (burst
+ * start → first notification with the error-rate alert firing) and resolve latency (burst end →
+ * the notification after which nothing of it fires); (b) bursts within the cooldown: a 2 s
+ * burst, then bursts starting 5, 26 and 46 s after oh-1s's first firing notification; (c)
+ * flapping: 8 bursts of 1 s in 16 s. Only the error-rate alert counts (otel-health rule
+ * `error_rate`, Prometheus alert `OtelHealthErrorRate`); other notifications are listed apart.
+ *
+ * Everything runs on 127.0.0.1 with free ports and temporary directories; every process started
+ * here is killed at the end (also on errors and signals).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Child, installCleanup, killAllChildren } from '../children.js';
+import { describeMachine, machineLines } from '../machine.js';
+import { formatSpread, spread } from '../stats.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..');
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, seed: { type: 'string' } },
+});
+const QUICK = args.quick === true;
+
+// ---------- random phase (seeded, so a run can be repeated) ----------
+let seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
+const SEED = seed;
+function random(): number {
+  // mulberry32
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+// ---------- configuration ----------
+type SystemId = 'oh-default' | 'oh-1s' | 'prom-default' | 'prom-tuned';
+const ALL_SYSTEMS: SystemId[] = QUICK ? ['oh-1s', 'prom-tuned'] : ['oh-default', 'oh-1s', 'prom-default', 'prom-tuned'];
+const OH_SYSTEMS = ALL_SYSTEMS.filter((s) => s.startsWith('oh-'));
+const PROM_SYSTEMS = ALL_SYSTEMS.filter((s) => s.startsWith('prom-'));
+const CHECK_INTERVAL: Record<string, number> = { 'oh-default': 15, 'oh-1s': 1 };
+/** Prometheus side: global scrape/evaluation interval, the otel-health config its rules are generated from, Alertmanager timings. */
+const PROM = {
+  'prom-default': { interval: '1m', config: {}, groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
+  'prom-tuned': { interval: '5s', config: { checkInterval: 1 }, groupWait: '1s', groupInterval: '5s', repeatInterval: '4h' },
+} as const;
+
+const RATE = 100; // requests per second per service
+const P = QUICK
+  ? { warmupS: 15, phaseS: 5, aLanes: 2, aBurstS: 30, settleS: 20, tailS: 90 }
+  : { warmupS: 75, phaseS: 60, aLanes: 5, aBurstS: 240, settleS: 420, tailS: 720 };
+const B = { firstS: 2, offsetsS: [5, 26, 46], burstS: 10, fallbackS: 30 };
+const C = { bursts: 8, onS: 1, periodS: 2 };
+
+// ---------- processes ----------
+const external: ChildProcess[] = [];
+const tempDirs: string[] = [];
+function cleanupExternal(): void {
+  for (const p of external) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+}
+installCleanup();
+process.on('exit', cleanupExternal);
+
+function tempDir(name: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), `otel-health-alert-latency-${name}-`));
+  tempDirs.push(d);
+  return d;
+}
+
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function firstLine(cmd: string, argv: string[]): string {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.split('\n')[0]!.trim();
+}
+
+function findBinary(names: string[]): string | undefined {
+  return names.find((n) => spawnSync(n, ['--version'], { stdio: 'ignore' }).status === 0);
+}
+
+/** The Debian packages' systemd units would hold the default ports and scrape nothing of ours: stop them if they run. */
+function stopSystemdUnits(): string[] {
+  const notes: string[] = [];
+  if (spawnSync('systemctl', ['--version'], { stdio: 'ignore' }).status !== 0) return notes;
+  for (const unit of ['prometheus', 'prometheus-alertmanager', 'prometheus-node-exporter']) {
+    const active = spawnSync('systemctl', ['is-active', unit], { encoding: 'utf8' }).stdout.trim();
+    if (active === 'active') {
+      spawnSync('systemctl', ['stop', unit]);
+      notes.push(`stopped systemd unit ${unit}`);
+    }
+  }
+  return notes;
+}
+
+interface External {
+  name: string;
+  proc: ChildProcess;
+  log(): string;
+}
+
+function startExternal(name: string, cmd: string, argv: string[]): External {
+  let log = '';
+  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  external.push(proc);
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-8000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  proc.on('error', (e) => keep(Buffer.from(String(e))));
+  return { name, proc, log: () => log };
+}
+
+async function waitReady(ext: External, url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (ext.proc.exitCode !== null) throw new Error(`${ext.name} exited: ${ext.log()}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${ext.name} not ready in 30 s: ${ext.log()}`);
+    await sleep(200);
+  }
+}
+
+async function stopExternal(ext: External): Promise<void> {
+  if (ext.proc.exitCode !== null || ext.proc.signalCode !== null) return;
+  const exited = new Promise((r) => ext.proc.once('exit', r));
+  ext.proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000)]);
+  if (ext.proc.exitCode === null && ext.proc.signalCode === null) ext.proc.kill('SIGKILL');
+}
+
+// ---------- the receiver: arrival times and payloads ----------
+interface Arrival {
+  /** performance.now() at arrival, ms. */
+  t: number;
+  wall: string;
+  path: string;
+  body: any;
+}
+const arrivals: Arrival[] = [];
+const receiver = http.createServer((req, res) => {
+  const t = performance.now();
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      body = { unparsable: Buffer.concat(chunks).toString('utf8').slice(0, 500) };
+    }
+    arrivals.push({ t, wall: new Date().toISOString(), path: req.url ?? '', body });
+    res.statusCode = 200;
+    res.end('ok');
+  });
+});
+
+// ---------- lanes and the load generator ----------
+type Scenario = 'a' | 'b' | 'c';
+interface Burst {
+  start: number;
+  end: number;
+}
+interface Lane {
+  name: string;
+  scenario: Scenario;
+  services: { system: SystemId; child: Child; port: number; exporterPort?: number }[];
+  bursts: Burst[];
+  /** The base (first burst start), ms. */
+  base: number;
+  sent: number;
+  sentFail: number;
+  answered5xx: number;
+  failures: number;
+  bTrigger?: { at: number; fallback: boolean };
+}
+
+function inBurst(lane: Lane, now: number): boolean {
+  return lane.bursts.some((b) => now >= b.start && now < b.end);
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+const MAX_IN_FLIGHT = 200;
+
+function startLoad(lanes: Lane[]): { stop(): void } {
+  const t0 = performance.now();
+  const targets = lanes.flatMap((lane) => lane.services.map((s) => ({ lane, port: s.port, sent: 0, inFlight: 0, seq: 0 })));
+  const tick = (): void => {
+    const now = performance.now();
+    const due = Math.floor(((now - t0) / 1000) * RATE);
+    for (const target of targets) {
+      // Open loop at RATE; bounded: at most 20 per tick and MAX_IN_FLIGHT outstanding (a stalled service is not flooded).
+      let n = Math.min(due - target.sent, 20);
+      while (n-- > 0 && target.inFlight < MAX_IN_FLIGHT) {
+        target.sent++;
+        const fail = inBurst(target.lane, now) && target.seq++ % 2 === 0;
+        if (!inBurst(target.lane, now)) target.seq = 0;
+        target.lane.sent++;
+        if (fail) target.lane.sentFail++;
+        target.inFlight++;
+        const req = http.request({ host: '127.0.0.1', port: target.port, path: fail ? '/fail' : '/ok', agent, timeout: 10_000 }, (res) => {
+          if ((res.statusCode ?? 0) >= 500) target.lane.answered5xx++;
+          res.resume();
+          res.on('end', () => target.inFlight--);
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', () => {
+          target.inFlight--;
+          target.lane.failures++;
+        });
+        req.end();
+      }
+      if (due - target.sent > 20) target.sent = due - 20; // behind by more than a tick's cap: skip, stay open-loop bounded
+    }
+  };
+  const timer = setInterval(tick, 10);
+  return { stop: () => clearInterval(timer) };
+}
+
+// ---------- notifications ----------
+interface Note {
+  lane: string;
+  system: SystemId;
+  t: number;
+  /** Concerns the error-rate alert. */
+  relevant: boolean;
+  /** Whether, after this notification, the receiver knows of the error-rate alert firing on this lane. */
+  active: boolean;
+  summary: string;
+}
+
+function notes(lanes: Lane[]): Note[] {
+  const laneNames = new Set(lanes.map((l) => l.name));
+  const out: Note[] = [];
+  const ohActive = new Map<string, Map<string, boolean>>();
+  for (const a of [...arrivals].sort((x, y) => x.t - y.t)) {
+    const parts = a.path.split('/').filter(Boolean);
+    if (parts[0] === 'oh' && parts.length === 3) {
+      const [, lane, system] = parts as [string, string, SystemId];
+      const alerts = (a.body.alerts ?? []) as { rule: string; state: string; transition: string; level: string; repeat?: boolean; fingerprint: string; flapping?: unknown }[];
+      const er = alerts.filter((x) => x.rule === 'error_rate');
+      const key = `${lane}/${system}`;
+      const map = ohActive.get(key) ?? new Map<string, boolean>();
+      ohActive.set(key, map);
+      for (const x of er) map.set(x.fingerprint, x.state === 'firing');
+      const summary = alerts
+        .map((x) => `${x.rule === 'error_rate' ? '' : `${x.rule} `}${x.repeat === true ? 'repeat' : x.transition}${x.flapping !== undefined ? `(${JSON.stringify(x.flapping)})` : ''} ${x.level}${x.state !== (x.transition === 'resolved' ? 'resolved' : 'firing') ? ` [${x.state}]` : ''}`)
+        .join(', ');
+      out.push({ lane, system, t: a.t, relevant: er.length > 0, active: [...map.values()].some(Boolean), summary: summary + (a.body.omitted ? ` (+${a.body.omitted})` : '') });
+    } else if (parts[0] === 'am' && parts.length === 2) {
+      const system = parts[1] as SystemId;
+      const lane = String(a.body.groupLabels?.job ?? a.body.commonLabels?.job ?? '?');
+      if (!laneNames.has(lane)) continue;
+      const alerts = (a.body.alerts ?? []) as { status: string; labels: Record<string, string> }[];
+      const relevant = a.body.groupLabels?.alertname === 'OtelHealthErrorRate' || alerts.some((x) => x.labels.alertname === 'OtelHealthErrorRate');
+      const firing = alerts.filter((x) => x.status === 'firing').map((x) => x.labels.severity);
+      const resolved = alerts.filter((x) => x.status === 'resolved').map((x) => x.labels.severity);
+      const name = relevant ? '' : `${a.body.groupLabels?.alertname ?? '?'} `;
+      const summary = `${name}${a.body.status}: ${firing.length ? `firing ${firing.join('+')}` : ''}${firing.length && resolved.length ? '; ' : ''}${resolved.length ? `resolved ${resolved.join('+')}` : ''}`;
+      out.push({ lane, system, t: a.t, relevant, active: firing.length > 0 && relevant, summary });
+    }
+  }
+  return out;
+}
+
+// ---------- main ----------
+async function main(): Promise<void> {
+  const machine = describeMachine(REPO_ROOT);
+  const runStart = performance.now();
+  const setupNotes = stopSystemdUnits();
+  const promBin = findBinary(['prometheus']);
+  const amBin = findBinary(['prometheus-alertmanager', 'alertmanager']);
+  if (!promBin || !amBin) {
+    console.error('prometheus and alertmanager are needed: apt-get update && apt-get install -y prometheus prometheus-alertmanager');
+    process.exit(2);
+  }
+  const versions = { prometheus: firstLine(promBin, ['--version']), alertmanager: firstLine(amBin, ['--version']) };
+  console.log(`alert-latency: ${QUICK ? 'quick' : 'full'} run, seed ${SEED}; ${versions.prometheus}; ${versions.alertmanager}`);
+
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+
+  // Lanes and their services (the first service of a lane serves the Prometheus scrape endpoint).
+  const laneSpecs: { name: string; scenario: Scenario }[] = [
+    ...Array.from({ length: P.aLanes }, (_, i) => ({ name: `a${i + 1}`, scenario: 'a' as const })),
+    { name: 'b1', scenario: 'b' },
+    { name: 'c1', scenario: 'c' },
+  ];
+  const lanes: Lane[] = [];
+  for (const spec of laneSpecs) {
+    const services: Lane['services'] = [];
+    for (const [i, system] of OH_SYSTEMS.entries()) {
+      const exporterPort = i === 0 && PROM_SYSTEMS.length > 0 ? await freePort() : undefined;
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ALERT_LATENCY_SERVICE: `${spec.name}-${system}`,
+        ALERT_LATENCY_CHECK_INTERVAL: String(CHECK_INTERVAL[system]),
+        ALERT_LATENCY_WEBHOOK: `${receiverUrl}/oh/${spec.name}/${system}`,
+        OTEL_METRICS_EXPORTER: exporterPort !== undefined ? 'prometheus' : 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      };
+      delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      if (exporterPort !== undefined) {
+        env.OTEL_EXPORTER_PROMETHEUS_HOST = '127.0.0.1';
+        env.OTEL_EXPORTER_PROMETHEUS_PORT = String(exporterPort);
+      }
+      const child = new Child(`${spec.name}-${system}`, path.join(HERE, 'service.ts'), [], { cwd: REPO_ROOT, env });
+      services.push({ system, child, port: 0, exporterPort });
+    }
+    lanes.push({ name: spec.name, scenario: spec.scenario, services, bursts: [], base: 0, sent: 0, sentFail: 0, answered5xx: 0, failures: 0 });
+  }
+  for (const lane of lanes) {
+    for (const s of lane.services) {
+      s.port = await s.child.waitFor(
+        (m) => {
+          const msg = m as { type?: string; port?: number; error?: string };
+          if (msg.type === 'error') throw new Error(msg.error);
+          return msg.type === 'ready' ? msg.port : undefined;
+        },
+        60_000,
+        `${s.child.name} ready`,
+      );
+    }
+  }
+  console.log(`${lanes.reduce((n, l) => n + l.services.length, 0)} services ready in ${lanes.length} lanes`);
+
+  // Rules, Alertmanager, Prometheus.
+  const rulesInfo: { system: SystemId; command: string; note: string; alerts: number }[] = [];
+  const externals: External[] = [];
+  let amUrl = '';
+  if (PROM_SYSTEMS.length > 0) {
+    const amDir = tempDir('am');
+    const amPort = await freePort();
+    amUrl = `http://127.0.0.1:${amPort}`;
+    const routes = PROM_SYSTEMS.map((s) =>
+      [
+        `    - matchers: ['pipeline="${s}"']`,
+        `      receiver: ${s}`,
+        `      group_wait: ${PROM[s as keyof typeof PROM].groupWait}`,
+        `      group_interval: ${PROM[s as keyof typeof PROM].groupInterval}`,
+        `      repeat_interval: ${PROM[s as keyof typeof PROM].repeatInterval}`,
+      ].join('\n'),
+    );
+    const amYaml = [
+      'route:',
+      `  receiver: ${PROM_SYSTEMS[0]}`,
+      '  group_by: [alertname, job]',
+      '  routes:',
+      ...routes,
+      'receivers:',
+      ...PROM_SYSTEMS.map((s) => [`  - name: ${s}`, '    webhook_configs:', `      - url: "${receiverUrl}/am/${s}"`, '        send_resolved: true'].join('\n')),
+      '# As the generated rules advise: a higher severity of an alert inhibits the lower ones.',
+      'inhibit_rules:',
+      "  - source_matchers: ['severity=\"critical\"']",
+      "    target_matchers: ['severity=~\"warning|error\"']",
+      '    equal: [alertname, job, pipeline]',
+      "  - source_matchers: ['severity=\"error\"']",
+      "    target_matchers: ['severity=\"warning\"']",
+      '    equal: [alertname, job, pipeline]',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(amDir, 'alertmanager.yml'), amYaml);
+    const am = startExternal('alertmanager', amBin, [
+      `--config.file=${path.join(amDir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(amDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ]);
+    externals.push(am);
+    await waitReady(am, `${amUrl}/-/ready`);
+
+    for (const system of PROM_SYSTEMS) {
+      const spec = PROM[system as keyof typeof PROM];
+      const dir = tempDir(system);
+      writeFileSync(path.join(dir, 'health.json'), JSON.stringify(spec.config));
+      const cliArgs = ['rules', '--naming', 'sdk', '--service-label', 'job', '--scrape-interval', spec.interval, '--config', path.join(dir, 'health.json'), '--out', path.join(dir, 'rules.yml')];
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli.ts'), ...cliArgs], { cwd: REPO_ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`otel-health rules failed: ${r.stdout}${r.stderr}`);
+      const alerts = Number(/wrote (\d+) alerting rules/.exec(r.stderr)?.[1] ?? NaN);
+      rulesInfo.push({ system, command: `otel-health ${cliArgs.slice(0, 7).join(' ')} --config <${JSON.stringify(spec.config)}>`, note: r.stderr.split('\n').filter((l) => /note/.test(l)).join(' ').trim(), alerts });
+      const promYaml = [
+        'global:',
+        `  scrape_interval: ${spec.interval}`,
+        `  evaluation_interval: ${spec.interval}`,
+        '  external_labels:',
+        `    pipeline: ${system}`,
+        'alerting:',
+        '  alertmanagers:',
+        '    - static_configs:',
+        `        - targets: ["127.0.0.1:${amPort}"]`,
+        'rule_files:',
+        '  - rules.yml',
+        'scrape_configs:',
+        ...lanes.map((l) => [`  - job_name: ${l.name}`, '    static_configs:', `      - targets: ["127.0.0.1:${l.services[0]!.exporterPort}"]`].join('\n')),
+        '',
+      ].join('\n');
+      writeFileSync(path.join(dir, 'prometheus.yml'), promYaml);
+      const promPort = await freePort();
+      const prom = startExternal(system, promBin, [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ]);
+      externals.push(prom);
+      await waitReady(prom, `http://127.0.0.1:${promPort}/-/ready`);
+    }
+    console.log(`alertmanager and ${PROM_SYSTEMS.join(', ')} ready`);
+  }
+
+  // Load, warm-up, then each lane's bursts at its own random phase.
+  const load = startLoad(lanes);
+  const loadStart = performance.now();
+  const burstsAt = loadStart + P.warmupS * 1000;
+  for (const lane of lanes) {
+    lane.base = burstsAt + random() * P.phaseS * 1000;
+    if (lane.scenario === 'a') lane.bursts.push({ start: lane.base, end: lane.base + P.aBurstS * 1000 });
+    if (lane.scenario === 'b') lane.bursts.push({ start: lane.base, end: lane.base + B.firstS * 1000 });
+    if (lane.scenario === 'c') for (let k = 0; k < C.bursts; k++) lane.bursts.push({ start: lane.base + k * C.periodS * 1000, end: lane.base + (k * C.periodS + C.onS) * 1000 });
+  }
+  console.log(`load started at ${RATE} req/s per service; bursts from +${P.warmupS} s`);
+
+  // (b): the later bursts start 5, 26 and 46 s after oh-1s's first firing notification on that lane.
+  const bLane = lanes.find((l) => l.scenario === 'b')!;
+  const lastEnd = (): number => Math.max(...lanes.flatMap((l) => l.bursts.map((b) => b.end)));
+  const deadline = (): number => lastEnd() + P.tailS * 1000;
+  let lastLog = 0;
+  for (;;) {
+    await sleep(250);
+    const now = performance.now();
+    if (bLane.bTrigger === undefined && now > bLane.base) {
+      const first = notes(lanes).find((n) => n.lane === bLane.name && n.system === 'oh-1s' && n.relevant && n.active && n.t >= bLane.base);
+      const fallback = now > bLane.base + B.fallbackS * 1000;
+      if (first !== undefined || fallback) {
+        const at = first?.t ?? now;
+        bLane.bTrigger = { at, fallback: first === undefined };
+        for (const off of B.offsetsS) bLane.bursts.push({ start: at + off * 1000, end: at + (off + B.burstS) * 1000 });
+      }
+    }
+    const ns = notes(lanes).filter((n) => n.relevant);
+    const activeNow = new Map<string, boolean>();
+    for (const n of ns) activeNow.set(`${n.lane}/${n.system}`, n.active);
+    const anyActive = [...activeNow.values()].some(Boolean);
+    const aResolved = lanes
+      .filter((l) => l.scenario === 'a')
+      .every((l) => ALL_SYSTEMS.every((s) => ns.some((n) => n.lane === l.name && n.system === s && n.active) && activeNow.get(`${l.name}/${s}`) === false));
+    const settled = bLane.bTrigger !== undefined && now > lastEnd() + P.settleS * 1000 && !anyActive && aResolved;
+    if (now - lastLog > 30_000) {
+      lastLog = now;
+      console.log(`+${((now - loadStart) / 1000).toFixed(0)} s: ${ns.length} error-rate notifications; active: ${[...activeNow].filter(([, v]) => v).map(([k]) => k).join(' ') || 'none'}`);
+    }
+    if (settled || (bLane.bTrigger !== undefined && now > deadline())) break;
+  }
+  const endedAt = performance.now();
+  load.stop();
+  machine.loadAvgEnd = os.loadavg();
+
+  for (const lane of lanes) for (const s of lane.services) s.child.send({ type: 'stop' });
+  await sleep(1500);
+  for (const ext of externals) await stopExternal(ext);
+  killAllChildren();
+  receiver.closeAllConnections();
+  receiver.close();
+  agent.destroy();
+
+  const report = buildReport({ lanes, machine, versions, rulesInfo, setupNotes, wallS: (endedAt - runStart) / 1000, loadStart, endedAt });
+  console.log(report);
+  if (args.out) writeFileSync(path.resolve(args.out), report);
+  writeFileSync(path.resolve(args.out ? args.out.replace(/\.md$/, '') + '.json' : path.join(os.tmpdir(), 'alert-latency.json')), JSON.stringify({ seed: SEED, quick: QUICK, lanes: lanes.map((l) => ({ name: l.name, scenario: l.scenario, bursts: l.bursts.map((b) => ({ start: (b.start - loadStart) / 1000, end: (b.end - loadStart) / 1000 })) })), notifications: notes(lanes).map((n) => ({ ...n, t: (n.t - loadStart) / 1000 })) }, null, 1) + '\n');
+  cleanupExternal();
+  process.exit(0);
+}
+
+// ---------- analysis and report ----------
+function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMachine>; versions: Record<string, string>; rulesInfo: { system: SystemId; command: string; note: string; alerts: number }[]; setupNotes: string[]; wallS: number; loadStart: number; endedAt: number }): string {
+  const all = notes(r.lanes);
+  const rel = all.filter((n) => n.relevant);
+  const s1 = (ms: number): string => (ms / 1000).toFixed(1);
+  const L: string[] = [];
+  const cmd = `node --import tsx bench/alert-latency/run.ts${QUICK ? ' --quick' : ''}${args.out ? ` --out ${args.out}` : ''} --seed ${SEED}`;
+  L.push(`# Alert latency and notifications per incident: otel-health next to Prometheus + Alertmanager${QUICK ? ' (quick run)' : ''}`, '');
+  L.push(`Command: \`${cmd}\` (the seed fixes the bursts' random phases). Wall time ${(r.wallS / 60).toFixed(1)} min.`, '');
+  L.push('Machine:', '', ...machineLines(r.machine).map((l) => `- ${l}`), `- ${r.versions.prometheus}`, `- ${r.versions.alertmanager}`, ...r.setupNotes.map((l) => `- ${l}`), '');
+  L.push('## Setup', '');
+  L.push(
+    `Each lane is ${OH_SYSTEMS.length === 2 ? 'two service processes' : 'one service process'} (node:http on 127.0.0.1, \`/fail\` answers 500) with identical open-loop traffic from the harness, ${RATE} req/s each; in a burst every second request is a 5xx (50 %). ` +
+      `Each service is monitored by otel-health (${OH_SYSTEMS.map((s) => `\`${s}\`: checkInterval ${CHECK_INTERVAL[s]} s`).join(', ')}; every other option at its default: error-rate levels 5/10/25 %, cooldown 300 s, groupWait 0, hostMetrics off) with a \`webhook\` sink to the harness, which records arrival times. ` +
+      (PROM_SYSTEMS.length
+        ? `The lane's first service also serves \`OTEL_METRICS_EXPORTER=prometheus\`; ${PROM_SYSTEMS.map((s) => `\`${s}\` (scrape and evaluation every ${PROM[s as keyof typeof PROM].interval}; Alertmanager group_wait ${PROM[s as keyof typeof PROM].groupWait}, group_interval ${PROM[s as keyof typeof PROM].groupInterval}, repeat_interval ${PROM[s as keyof typeof PROM].repeatInterval})`).join(' and ')} scrape it (job = lane) and send to one Alertmanager (routes by an external label \`pipeline\`, group_by [alertname, job], critical inhibits error/warning and error inhibits warning, as the generated rules advise) whose webhook receiver is the same harness (send_resolved).`
+        : ''),
+    '',
+  );
+  for (const ri of r.rulesInfo) L.push(`- \`${ri.system}\` rules: \`${ri.command}\` (run from src/cli.ts with tsx): ${ri.alerts} alerting rules${ri.note ? `; ${ri.note.replace(/^otel-health: /, '')}` : ''}`);
+  L.push('', 'Only the error-rate alert counts below (otel-health rule `error_rate`, Prometheus alert `OtelHealthErrorRate`). Times on the harness clock: burst start/end = when the load generator began/stopped sending `/fail`; a notification = when its POST reached the harness.', '');
+
+  // Load sanity.
+  L.push('Load per lane (all services of the lane): requests sent, of them to /fail, 5xx answered, transport errors:', '');
+  L.push('| lane | scenario | sent | /fail | 5xx | errors |', '|---|---|---:|---:|---:|---:|');
+  for (const l of r.lanes) L.push(`| ${l.name} | ${l.scenario} | ${l.sent} | ${l.sentFail} | ${l.answered5xx} | ${l.failures} |`);
+  L.push('');
+
+  // (a)
+  const aLanes = r.lanes.filter((l) => l.scenario === 'a');
+  L.push(`## (a) Single bursts: ${aLanes.length} bursts of ${P.aBurstS} s, random phase (0–${P.phaseS} s) relative to the check / scrape / evaluation clocks`, '');
+  L.push('Medians (min–max) over the bursts, seconds. First notification: burst start → first notification with the alert firing. Resolve: burst end → the notification after which the receiver knows nothing of it firing (negative: before the burst ended).', '');
+  L.push('| system | bursts notified | first notification, s | resolve, s | notifications per incident | first notification said |', '|---|---:|---:|---:|---:|---|');
+  const detail: string[] = [];
+  for (const system of ALL_SYSTEMS) {
+    const first: number[] = [];
+    const resolve: number[] = [];
+    const count: number[] = [];
+    const said: string[] = [];
+    for (const l of aLanes) {
+      const b = l.bursts[0]!;
+      const ns = rel.filter((n) => n.lane === l.name && n.system === system && n.t >= b.start);
+      const before = rel.filter((n) => n.lane === l.name && n.system === system && n.t < b.start).length;
+      const f = ns.find((n) => n.active);
+      const res = f ? ns.find((n) => n.t > f.t && !n.active) : undefined;
+      if (f) first.push(f.t - b.start);
+      if (res) resolve.push(res.t - b.end);
+      count.push(ns.length);
+      if (f) said.push(f.summary);
+      detail.push(`| ${l.name} | ${system} | ${f ? s1(f.t - b.start) : '—'} | ${res ? s1(res.t - b.end) : '—'} | ${ns.length}${before ? ` (+${before} before the burst)` : ''} | ${ns.map((n) => `+${s1(n.t - b.start)} s ${n.summary}`).join('<br>')} |`);
+    }
+    const sec = (v: number[]): string => formatSpread(spread(v.map((x) => x / 1000)), 1);
+    const saidSet = [...new Set(said)];
+    L.push(`| ${system} | ${first.length}/${aLanes.length} | ${sec(first)} | ${sec(resolve)}${resolve.length < first.length ? ` (${resolve.length} resolved)` : ''} | ${formatSpread(spread(count), 0)} | ${saidSet.join('; ') || '—'} |`);
+  }
+  L.push('', 'Per burst (times after burst start; the burst ends at +' + P.aBurstS + ' s):', '');
+  L.push('| lane | system | first, s | resolve, s | notifications | notifications (time after burst start, what it said) |', '|---|---|---:|---:|---:|---|');
+  L.push(...detail, '');
+
+  // (b), (c)
+  for (const l of r.lanes.filter((x) => x.scenario !== 'a')) {
+    const base = l.bursts[0]!.start;
+    const rel0 = (t: number): string => `+${s1(t - base)}`;
+    if (l.scenario === 'b') {
+      L.push(`## (b) Bursts within the cooldown (lane ${l.name})`, '');
+      L.push(
+        `A ${B.firstS} s burst, then ${B.burstS} s bursts starting ${B.offsetsS.join(', ')} s after oh-1s's first firing notification` +
+          (l.bTrigger?.fallback ? ` (oh-1s did not fire within ${B.fallbackS} s: the bursts were placed from then instead)` : ` (which arrived ${s1(l.bTrigger!.at - base)} s after the first burst began)`) +
+          `. Bursts (s after the first burst's start): ${l.bursts.map((b) => `${s1(b.start - base)}–${s1(b.end - base)}`).join(', ')}. True state at the end: healthy (no burst since ${s1(l.bursts.at(-1)!.end - base)} s).`,
+        '',
+      );
+    } else {
+      L.push(`## (c) Flapping (lane ${l.name})`, '');
+      L.push(`${C.bursts} bursts of ${C.onS} s every ${C.periodS} s (${C.bursts * C.periodS} s in all). True state at the end: healthy (no burst since ${s1(l.bursts.at(-1)!.end - base)} s).`, '');
+    }
+    L.push('| system | bursts | incidents notified (not firing → firing) | notifications (firing-state / resolved-state) | last notification said | state it left vs true state at the end | notifications (s after first burst start) |', '|---|---:|---:|---:|---|---|---|');
+    for (const system of ALL_SYSTEMS) {
+      const ns = rel.filter((n) => n.lane === l.name && n.system === system);
+      let prev = false;
+      let incidents = 0;
+      for (const n of ns) {
+        if (n.active && !prev) incidents++;
+        prev = n.active;
+      }
+      const last = ns.at(-1);
+      L.push(
+        `| ${system} | ${l.bursts.length} | ${incidents} | ${ns.length} (${ns.filter((n) => n.active).length} / ${ns.filter((n) => !n.active).length}) | ${last ? last.summary : '(none)'} | ${last ? (last.active ? 'firing (true: healthy) ✗' : 'resolved (true: healthy) ✓') : 'nothing sent (true: healthy)'} | ${ns.map((n) => `${rel0(n.t)} ${n.summary}`).join('<br>') || '—'} |`,
+      );
+    }
+    L.push('');
+  }
+
+  const other = all.filter((n) => !n.relevant);
+  L.push('## Other notifications', '');
+  if (other.length === 0) L.push('None: no other rule notified.');
+  else {
+    L.push('Notifications without the error-rate alert (not counted above):', '');
+    for (const n of other) L.push(`- ${n.lane} ${n.system} +${s1(n.t - r.loadStart)} s after load start: ${n.summary}`);
+  }
+  L.push('');
+  return L.join('\n');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  killAllChildren();
+  cleanupExternal();
+  process.exit(1);
+});
