@@ -104,13 +104,13 @@ describe('de-escalation through the pipeline: CRITICAL → ERROR → resolved', 
     // Console sink: the drop is a line of its own, at the new level, saying from which.
     assert.equal(consoleLines.length, 3);
     assert.match(consoleLines[0]!, /: CRITICAL firing checkout: error_rate firing$/);
-    assert.match(consoleLines[1]!, /: ERROR de-escalated \(from CRITICAL\) checkout: error_rate de-escalated$/);
+    assert.match(consoleLines[1]!, /: ERROR de-escalated checkout: error_rate de-escalated$/);
     assert.match(consoleLines[2]!, /: ERROR resolved checkout: error_rate resolved$/);
 
     // The default console (ConsoleAlertProcessor on the alert records).
     assert.deepEqual(
       processorLines.map((l) => l.replace(/^\S+ \[otel-health\] /, '')),
-      ['CRITICAL firing checkout: error_rate firing', 'ERROR de-escalated (from CRITICAL) checkout: error_rate de-escalated', 'ERROR resolved checkout: error_rate resolved'],
+      ['CRITICAL firing checkout: error_rate firing', 'ERROR de-escalated checkout: error_rate de-escalated', 'ERROR resolved checkout: error_rate resolved'],
     );
 
     // Alert records: the drop has the new level's severity and the level before.

@@ -1,7 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ALERT_EVENT_NAME } from './log-record.js';
-import { transitionWords } from './sinks/format.js';
 
 /**
  * The embedded default when no backend is configured: each `health.alert` log event becomes one
@@ -18,12 +17,10 @@ export class ConsoleAlertProcessor implements LogRecordProcessor {
       const a = record.attributes;
       const time = new Date(record.hrTime[0] * 1000 + record.hrTime[1] / 1e6).toISOString();
       // The transition (firing / escalated / de-escalated / resolved / flapping) rather than the
-      // state, so a level change does not read as a new alert, nor a drop as a resolve; with the
-      // level before a level change (`ERROR de-escalated (from CRITICAL) …`).
+      // state, so a level change does not read as a new alert, nor a drop as a resolve
+      // (`ERROR de-escalated checkout: error rate 25% ≥ 10% (was CRITICAL)`).
       const transition = a['health.alert.transition'] ?? a['health.alert.state'];
-      const previous = a['health.alert.previous_level'];
-      const words = transitionWords(String(transition), String(a['health.alert.level']), previous === undefined ? undefined : String(previous));
-      this.write(`${time} [otel-health] ${words} ${String(record.body)}`);
+      this.write(`${time} [otel-health] ${String(a['health.alert.level'])} ${String(transition)} ${String(record.body)}`);
     } catch {
       // A console that throws (closed stdout) must not reach the monitor.
     }

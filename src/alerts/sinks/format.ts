@@ -32,17 +32,13 @@ export function notificationJson(n: Notification): Record<string, unknown> {
 }
 
 /**
- * `<level> <transition>` of one alert in a console line: `ERROR firing`, `CRITICAL escalated
- * (from ERROR)`, `ERROR de-escalated (from CRITICAL)`, `WARNING resolved` (the level that was
- * firing), `ERROR flapping`, `ERROR repeat`.
+ * One alert in a console line: `<level> <transition> <message>`, e.g. `ERROR de-escalated
+ * checkout: error rate 25% ≥ 10% (was CRITICAL)` (the rule engine's message names the level
+ * left), `WARNING resolved …` (the level that was firing), `ERROR flapping checkout: error_rate
+ * flapping, 5 changes in 46s; now firing at ERROR: …` (worded by the pipeline), `ERROR repeat …`.
  */
-export function transitionWords(kind: string, level: string, previousLevel?: string, repeat = false): string {
-  if (repeat) return `${level} repeat`;
-  return previousLevel === undefined || previousLevel === '' ? `${level} ${kind}` : `${level} ${kind} (from ${previousLevel})`;
-}
-
 function alertPart(transition: AlertTransition, repeat: boolean | undefined): string {
-  return `${transitionWords(transition.kind, transition.alert.level, transition.previousLevel, repeat === true)} ${transition.alert.message}`;
+  return `${transition.alert.level} ${repeat === true ? 'repeat' : transition.kind} ${transition.alert.message}`;
 }
 
 /** One readable line per notification. */
