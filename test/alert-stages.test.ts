@@ -458,6 +458,27 @@ describe('pipeline config', () => {
     assert.deepEqual(logger.records.map((r) => r.attributes!['health.alert.transition']), ['firing', 'resolved', 'flapping', 'resolved']);
   });
 
+  it('a flapping notice of an alert now resolved whose firing was never delivered (inhibited) is not delivered', () => {
+    const clock = new ManualScheduler(T0);
+    const logger = recordingLogger();
+    const pipeline = new AlertPipeline({ flapThreshold: 4 }, { logger, serviceName: 'checkout', scheduler: clock, env: {} });
+    const step = (...ts: AlertTransition[]) => {
+      pipeline.push(ts);
+      clock.advance(1000);
+    };
+    const warning = { rule: 'error_rate' as const, level: MonitoringLevel.WARNING };
+    step(tr('firing', clock.now(), { rule: 'cpu', level: MonitoringLevel.CRITICAL }), tr('firing', clock.now(), warning));
+    step(tr('resolved', clock.now(), warning));
+    step(tr('firing', clock.now(), warning));
+    step(tr('resolved', clock.now(), { rule: 'cpu', level: MonitoringLevel.CRITICAL }));
+    step(tr('resolved', clock.now(), warning)); // its 4th change: flapping, now resolved
+    assert.deepEqual(
+      logger.records.map((r) => `${String(r.attributes!['health.alert.rule'])}:${String(r.attributes!['health.alert.transition'])}`),
+      ['cpu:firing', 'cpu:resolved'],
+    );
+    assert.equal(pipeline.stats().flapping, 1);
+  });
+
   it('repeats a still-firing alert on tick after repeatInterval', () => {
     const clock = new ManualScheduler(T0);
     const logger = recordingLogger();

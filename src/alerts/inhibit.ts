@@ -38,7 +38,9 @@ export class InhibitStage implements Stage {
     const firing = context.active.of(notification.service);
     const kept = notification.alerts.filter((entry) => {
       const { transition } = entry;
-      if (transition.kind === 'resolved') return true;
+      // A resolve, or a flapping notice of an alert now resolved, is an ending: never inhibited
+      // (the resolve filter drops it if its firing was never delivered).
+      if (transition.alert.state === 'resolved') return true;
       let inhibited = this.isInhibited(entry, firing);
       if (inhibited && transition.kind === 'de-escalated' && transition.previousLevel !== undefined) {
         const before: NotifiedTransition = { ...entry, transition: { ...transition, alert: { ...transition.alert, level: transition.previousLevel } } };

@@ -128,7 +128,11 @@ export interface AlertPipelineStats {
   sinks: Record<string, SinkStats>;
 }
 
-/** Drops a resolve whose firing was never notified (held back, inhibited or silenced). */
+/**
+ * Drops an ending whose firing was never notified (inhibited or silenced): a `resolved`, or a
+ * `flapping` notice of an alert now resolved. The sink never hears of an alert it was not told
+ * about.
+ */
 class ResolveFilter implements Stage {
   readonly name = 'resolve-filter';
   private readonly sent = new Set<string>();
@@ -137,7 +141,7 @@ class ResolveFilter implements Stage {
     const kept: NotifiedTransition[] = [];
     for (const entry of notification.alerts) {
       const fingerprint = entry.transition.alert.fingerprint;
-      if (entry.transition.kind === 'resolved') {
+      if (entry.transition.alert.state === 'resolved') {
         if (this.sent.delete(fingerprint)) kept.push(entry);
       } else {
         this.sent.add(fingerprint);
