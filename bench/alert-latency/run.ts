@@ -516,7 +516,7 @@ function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMach
   const L: string[] = [];
   const cmd = `node --import tsx bench/alert-latency/run.ts${QUICK ? ' --quick' : ''}${args.out ? ` --out ${args.out}` : ''} --seed ${SEED}`;
   L.push(`# Alert latency and notifications per incident: otel-health next to Prometheus + Alertmanager${QUICK ? ' (quick run)' : ''}`, '');
-  L.push(`Command: \`${cmd}\` (the seed fixes the bursts' random phases). Wall time ${(r.wallS / 60).toFixed(1)} min.`, '');
+  L.push(`Command: \`${cmd}\` (the seed fixes each lane's burst offsets from the start of the load; the phase against each process's check, scrape and evaluation clocks still varies from run to run). Wall time ${(r.wallS / 60).toFixed(1)} min.`, '');
   L.push('Machine:', '', ...machineLines(r.machine).map((l) => `- ${l}`), `- ${r.versions.prometheus}`, `- ${r.versions.alertmanager}`, ...r.setupNotes.map((l) => `- ${l}`), '');
   L.push('## Setup', '');
   L.push(
@@ -583,7 +583,8 @@ function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMach
       L.push(`## (c) Flapping (lane ${l.name})`, '');
       L.push(`${C.bursts} bursts of ${C.onS} s every ${C.periodS} s (${C.bursts * C.periodS} s in all). True state at the end: healthy (no burst since ${s1(l.bursts.at(-1)!.end - base)} s).`, '');
     }
-    L.push('| system | bursts | incidents notified (not firing → firing) | notifications (firing-state / resolved-state) | last notification said | state it left vs true state at the end | notifications (s after first burst start) |', '|---|---:|---:|---:|---|---|---|');
+    const lastBurstEnd = l.bursts.at(-1)!.end;
+    L.push('| system | bursts | incidents notified (not firing → firing) | notifications (firing-state / resolved-state) | last notification said | state it left vs true state at the end | last notification, s after the last burst ended | notifications (s after first burst start) |', '|---|---:|---:|---:|---|---|---:|---|');
     for (const system of ALL_SYSTEMS) {
       const ns = rel.filter((n) => n.lane === l.name && n.system === system);
       let prev = false;
@@ -594,7 +595,7 @@ function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMach
       }
       const last = ns.at(-1);
       L.push(
-        `| ${system} | ${l.bursts.length} | ${incidents} | ${ns.length} (${ns.filter((n) => n.active).length} / ${ns.filter((n) => !n.active).length}) | ${last ? last.summary : '(none)'} | ${last ? (last.active ? 'firing (true: healthy) ✗' : 'resolved (true: healthy) ✓') : 'nothing sent (true: healthy)'} | ${ns.map((n) => `${rel0(n.t)} ${n.summary}`).join('<br>') || '—'} |`,
+        `| ${system} | ${l.bursts.length} | ${incidents} | ${ns.length} (${ns.filter((n) => n.active).length} / ${ns.filter((n) => !n.active).length}) | ${last ? last.summary : '(none)'} | ${last ? (last.active ? 'firing (true: healthy) ✗' : 'resolved (true: healthy) ✓') : 'nothing sent (true: healthy)'} | ${last ? s1(last.t - lastBurstEnd) : '—'} | ${ns.map((n) => `${rel0(n.t)} ${n.summary}`).join('<br>') || '—'} |`,
       );
     }
     L.push('');
