@@ -492,6 +492,7 @@ async function main(): Promise<void> {
   load.stop();
   machine.loadAvgEnd = os.loadavg();
 
+  const stopAt = performance.now();
   for (const lane of lanes) for (const s of lane.services) s.child.send({ type: 'stop' });
   await sleep(1500);
   for (const ext of externals) await stopExternal(ext);
@@ -500,7 +501,7 @@ async function main(): Promise<void> {
   receiver.close();
   agent.destroy();
 
-  const report = buildReport({ lanes, machine, versions, rulesInfo, setupNotes, wallS: (endedAt - runStart) / 1000, loadStart, endedAt });
+  const report = buildReport({ lanes, machine, versions, rulesInfo, setupNotes, wallS: (endedAt - runStart) / 1000, loadStart, stopAt });
   console.log(report);
   if (args.out) writeFileSync(path.resolve(args.out), report);
   writeFileSync(path.resolve(args.out ? args.out.replace(/\.md$/, '') + '.json' : path.join(os.tmpdir(), 'alert-latency.json')), JSON.stringify({ seed: SEED, quick: QUICK, lanes: lanes.map((l) => ({ name: l.name, scenario: l.scenario, bursts: l.bursts.map((b) => ({ start: (b.start - loadStart) / 1000, end: (b.end - loadStart) / 1000 })) })), notifications: notes(lanes).map((n) => ({ ...n, t: (n.t - loadStart) / 1000 })) }, null, 1) + '\n');
@@ -509,8 +510,9 @@ async function main(): Promise<void> {
 }
 
 // ---------- analysis and report ----------
-function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMachine>; versions: Record<string, string>; rulesInfo: { system: SystemId; command: string; note: string; alerts: number }[]; setupNotes: string[]; wallS: number; loadStart: number; endedAt: number }): string {
-  const all = notes(r.lanes);
+function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMachine>; versions: Record<string, string>; rulesInfo: { system: SystemId; command: string; note: string; alerts: number }[]; setupNotes: string[]; wallS: number; loadStart: number; stopAt: number }): string {
+  // A notification sent once the services were told to stop is the monitor's shutdown flush, not its own timing.
+  const all = notes(r.lanes).map((n) => (n.t >= r.stopAt ? { ...n, summary: `${n.summary} (at shutdown)` } : n));
   const rel = all.filter((n) => n.relevant);
   const s1 = (ms: number): string => (ms / 1000).toFixed(1);
   const L: string[] = [];
@@ -528,7 +530,7 @@ function buildReport(r: { lanes: Lane[]; machine: ReturnType<typeof describeMach
     '',
   );
   for (const ri of r.rulesInfo) L.push(`- \`${ri.system}\` rules: \`${ri.command}\` (run from src/cli.ts with tsx): ${ri.alerts} alerting rules${ri.note ? `; ${ri.note.replace(/^otel-health: /, '')}` : ''}`);
-  L.push('', 'Only the error-rate alert counts below (otel-health rule `error_rate`, Prometheus alert `OtelHealthErrorRate`). Times on the harness clock: burst start/end = when the load generator began/stopped sending `/fail`; a notification = when its POST reached the harness.', '');
+  L.push('', 'Only the error-rate alert counts below (otel-health rule `error_rate`, Prometheus alert `OtelHealthErrorRate`). Times on the harness clock: burst start/end = when the load generator began/stopped sending `/fail`; a notification = when its POST reached the harness; "(at shutdown)" marks one that arrived after the harness told the services to stop (the monitor delivering a held state at shutdown).', '');
 
   // Load sanity.
   L.push('Load per lane (all services of the lane): requests sent, of them to /fail, 5xx answered, transport errors:', '');
