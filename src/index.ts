@@ -1,7 +1,7 @@
 // Public API of otel-health: re-exports only.
 export { startHealthMonitoring, type HealthMonitorOptions } from './start.js';
-export { HealthMonitor, type HistoryQuery } from './evaluator/health-monitor.js';
-export { HealthReader, type HealthReaderOptions } from './evaluator/health-reader.js';
+export { HealthMonitor, type HistoryQuery } from './monitor/index.js';
+export { HealthReader, type HealthReaderOptions } from './evaluator/index.js';
 export {
   MonitoringLevel,
   type HealthMetrics,
@@ -10,9 +10,9 @@ export {
   type AlertTransition,
   type CheckResult,
   type RuleName,
-} from './evaluator/types.js';
+} from './model/index.js';
 export { parseConfig, ConfigError, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
-export type { StatusServerConfig } from './config/schema.js';
+export type { StatusServerConfig } from './config/index.js';
 export {
   HealthMetricProducer,
   type HealthMetricProducerOptions,
@@ -27,9 +27,9 @@ export {
 } from './instrumentation/index.js';
 export { startStatusServer, statusServerOf, type StatusServer, type StatusServerOptions } from './http/index.js';
 export { WorkerMetricExporter, WorkerLogRecordExporter } from './otlp/index.js';
-export { ALERT_EVENT_NAME } from './alerts/log-record.js';
 export type { HistoryRow, AlertHistoryEntry } from './history/index.js';
 export {
+  ALERT_EVENT_NAME,
   AlertPipeline,
   ManualScheduler,
   ALERT_DEFAULTS,

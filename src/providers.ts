@@ -9,11 +9,10 @@ import {
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { Server } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { HealthMetricProducer } from './instrumentation/producer.js';
-import { ignoreServer } from './instrumentation/http/server-classifier.js';
+import { HealthMetricProducer, ignoreServer } from './instrumentation/index.js';
 import { WorkerLogRecordExporter, WorkerMetricExporter } from './otlp/index.js';
-import { ConsoleAlertProcessor } from './alerts/console-processor.js';
-import type { HealthReader } from './evaluator/health-reader.js';
+import { ConsoleAlertProcessor } from './alerts/index.js';
+import type { HealthReader } from './evaluator/index.js';
 
 type Env = Record<string, string | undefined>;
 

@@ -1,16 +1,17 @@
 import { diag, metrics, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { ConfigError, loadConfig, type ConfigIssue, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
-import { HealthReader } from './evaluator/health-reader.js';
-import { HealthMonitor } from './evaluator/health-monitor.js';
-import { acquireInstrumentation } from './instrumentation/index.js';
-import { startHostMetrics } from './instrumentation/runtime/index.js';
+import { HealthReader } from './evaluator/index.js';
+import { HealthMonitor } from './monitor/index.js';
+import {
+  acquireInstrumentation,
+  SCOPE_NAME,
+  startHostMetrics,
+  type HttpInstrumentationOptions,
+} from './instrumentation/index.js';
 import { buildResource, createLoggerProvider, createMeterProvider, logExportPlan, type OwnedExporters } from './providers.js';
-import { SCOPE_NAME } from './instrumentation/names.js';
-import { VERSION } from './version.js';
-import { parseAlertsConfig } from './alerts/pipeline.js';
-import type { HttpInstrumentationOptions } from './instrumentation/http/http-instrumentation.js';
-import { startStatusServer, type StatusServer } from './http/status-server.js';
-import type { LoggerProviderLike } from './model/otel-logs.js';
+import { VERSION, type LoggerProviderLike } from './model/index.js';
+import { parseAlertsConfig } from './alerts/index.js';
+import { startStatusServer, type StatusServer } from './http/index.js';
 import { alertDestinations, ownedLogDestinations, printLine, startupLine, warnLine } from './startup-message.js';
 
 /** Options of startHealthMonitoring: the MonitoringConfig fields plus how to join an existing SDK. */

@@ -16,7 +16,7 @@ import { ManualScheduler } from '../src/alerts/clock.js';
 import { ConsoleAlertProcessor } from '../src/alerts/console-processor.js';
 import { AlertPipeline } from '../src/alerts/pipeline.js';
 import type { Notification } from '../src/alerts/stage.js';
-import { MonitoringLevel, type AlertTransition } from '../src/evaluator/types.js';
+import { MonitoringLevel, type AlertTransition } from '../src/model/types.js';
 import { AlertHistory } from '../src/history/alert-history.js';
 import { renderPage, type StatusSnapshot } from '../src/http/page.js';
 import type { AlertLogRecord, LoggerLike } from '../src/model/otel-logs.js';

@@ -14,8 +14,8 @@ import { AlertPipeline, parseAlertsConfig } from '../src/alerts/pipeline.js';
 import { RouteStage } from '../src/alerts/route.js';
 import { SilenceStage, Silences } from '../src/alerts/silence.js';
 import { fanOut, notificationOf, sequence, type Notification, type Sink, type Stage } from '../src/alerts/stage.js';
-import { ConfigError } from '../src/config/errors.js';
-import { MonitoringLevel, type AlertTransition } from '../src/evaluator/types.js';
+import { ConfigError } from '../src/model/errors.js';
+import { MonitoringLevel, type AlertTransition } from '../src/model/types.js';
 import { recordingLogger, T0, tr } from './helpers/alerts.js';
 
 const sec = (s: number): number => T0 + s * 1000;

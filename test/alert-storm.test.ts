@@ -16,10 +16,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualScheduler } from '../src/alerts/clock.js';
 import { parseConfig } from '../src/config/index.js';
-import { HealthMonitor } from '../src/evaluator/health-monitor.js';
+import { HealthMonitor } from '../src/monitor/health-monitor.js';
 import { HealthReader } from '../src/evaluator/health-reader.js';
 import { alertFingerprint } from '../src/evaluator/rules.js';
-import { MonitoringLevel, type Alert, type AlertTransition, type RuleName } from '../src/evaluator/types.js';
+import { MonitoringLevel, type Alert, type AlertTransition, type RuleName } from '../src/model/types.js';
 import { recordingLogger, T0 } from './helpers/alerts.js';
 
 const SERVICES = 100;

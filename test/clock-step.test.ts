@@ -16,10 +16,10 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ManualScheduler } from '../src/alerts/clock.js';
 import type { Notification, Sink } from '../src/alerts/stage.js';
 import { parseConfig } from '../src/config/index.js';
-import { HealthMonitor } from '../src/evaluator/health-monitor.js';
+import { HealthMonitor } from '../src/monitor/health-monitor.js';
 import { HealthReader } from '../src/evaluator/health-reader.js';
 import { RuleEngine, buildRules } from '../src/evaluator/rules.js';
-import type { AlertTransition, DerivedHealthMetrics, HealthMetrics } from '../src/evaluator/types.js';
+import type { AlertTransition, DerivedHealthMetrics, HealthMetrics } from '../src/model/types.js';
 import { recordingLogger, T0 } from './helpers/alerts.js';
 
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import {
   parseConfig,
   type MonitoringConfig,
 } from '../src/config/index.js';
-import { MonitoringLevel } from '../src/evaluator/types.js';
+import { MonitoringLevel } from '../src/model/types.js';
 
 /** The ConfigError a call throws (fails the test when it does not throw one). */
 function configError(fn: () => unknown): ConfigError {

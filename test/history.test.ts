@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MonitoringLevel, type AlertTransition, type HealthMetrics } from '../src/evaluator/types.js';
+import { MonitoringLevel, type AlertTransition, type HealthMetrics } from '../src/model/types.js';
 import {
   AlertHistory,
   DEFAULT_MAX_CAPACITY,

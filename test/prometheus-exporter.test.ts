@@ -5,7 +5,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { listen, close, request } from './helpers/http.js';
 import { freePort } from './helpers/prometheus.js';
 import { startHealthMonitoring } from '../src/index.js';
-import { prometheusMetricNames } from '../src/export/prometheus-rules.js';
+import { prometheusMetricNames } from '../src/rules/prometheus-rules.js';
 
 test('OTEL_METRICS_EXPORTER=prometheus serves the metrics for scraping; scrapes are not counted as requests', async () => {
   const port = await freePort();
@@ -57,7 +57,7 @@ test('OTEL_METRICS_EXPORTER=prometheus serves the metrics for scraping; scrapes 
 });
 
 test("rules for the SDK exporter's names: no unit suffixes, and promtool-free shape checks", async () => {
-  const { generatePrometheusRules } = await import('../src/export/prometheus-rules.js');
+  const { generatePrometheusRules } = await import('../src/rules/prometheus-rules.js');
   const { parseConfig } = await import('../src/config/index.js');
   const sdk = generatePrometheusRules(parseConfig({}), { scrapeInterval: 15, naming: 'sdk', serviceLabel: 'job' }).yaml;
   assert.match(sdk, /http_server_request_duration_bucket/);

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/index.js';
-import { runCli } from '../src/export/cli.js';
+import { runCli } from '../src/rules/cli.js';
 import {
   PROMETHEUS_METRICS,
-  formatDuration,
+  prometheusDuration,
   generatePrometheusRules,
   parseDuration,
   yamlString,
-} from '../src/export/prometheus-rules.js';
+} from '../src/rules/prometheus-rules.js';
 import { recordOperation } from '../src/instrumentation/manual.js';
 import { renderExposition } from './fixtures/prom-exposition.js';
 import { startHarness, type Harness } from './helpers/metrics.js';
@@ -105,10 +105,10 @@ describe('prometheus rules generator', () => {
   });
 
   it('durations and YAML quoting', () => {
-    assert.equal(formatDuration(240), '4m');
-    assert.equal(formatDuration(90), '1m30s');
-    assert.equal(formatDuration(0.5), '500ms');
-    assert.equal(formatDuration(3600), '1h');
+    assert.equal(prometheusDuration(240), '4m');
+    assert.equal(prometheusDuration(90), '1m30s');
+    assert.equal(prometheusDuration(0.5), '500ms');
+    assert.equal(prometheusDuration(3600), '1h');
     assert.equal(parseDuration('1m'), 60);
     assert.equal(parseDuration('1m30s'), 90);
     assert.equal(parseDuration('500ms'), 0.5);

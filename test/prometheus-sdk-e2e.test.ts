@@ -8,7 +8,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { listen, close } from './helpers/http.js';
 import { errorBurstUntilFiring, freePort, prometheusSkip, startPrometheus, type RunningPrometheus } from './helpers/prometheus.js';
 import { startHealthMonitoring, parseConfig, type HealthMonitor } from '../src/index.js';
-import { generatePrometheusRules } from '../src/export/prometheus-rules.js';
+import { generatePrometheusRules } from '../src/rules/prometheus-rules.js';
 
 let monitor: HealthMonitor | undefined;
 let app: http.Server | undefined;

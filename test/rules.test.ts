@@ -5,14 +5,14 @@ import {
   RuleEngine,
   alertFingerprint,
   buildRules,
-  formatDuration,
   formatPercent,
   formatSeconds,
   hasData,
-  highestLevel,
   statusOf,
 } from '../src/evaluator/rules.js';
-import { MonitoringLevel, type DerivedHealthMetrics } from '../src/evaluator/types.js';
+import { formatDuration } from '../src/model/duration.js';
+import { highestLevel } from '../src/model/levels.js';
+import { MonitoringLevel, type DerivedHealthMetrics } from '../src/model/types.js';
 
 const START = 1_700_000_000_000;
 

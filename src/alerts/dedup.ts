@@ -15,7 +15,7 @@
  * on the monotonic clock (StageContext.monotonic), so a wall-clock step neither cuts the flap
  * window short nor stretches it, nor sends repeats early or late.
  */
-import type { Alert } from '../evaluator/types.js';
+import type { Alert } from '../model/index.js';
 import { FlapDetector } from './flap.js';
 import type { Notification, NotifiedTransition, Stage, StageContext } from './stage.js';
 

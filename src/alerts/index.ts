@@ -16,3 +16,5 @@ export { ConsoleSink } from './sinks/console.js';
 export { CallbackSink } from './sinks/callback.js';
 export { WebhookSink, parseRetryAfter, type WebhookOptions, type WebhookDeps, type WebhookStats } from './sinks/webhook.js';
 export { notificationJson, notificationLine } from './sinks/format.js';
+export { ALERT_EVENT_NAME } from './log-record.js';
+export { ConsoleAlertProcessor } from './console-processor.js';

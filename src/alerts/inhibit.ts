@@ -12,8 +12,8 @@
  * receivers knew it at that level) has its drop notified even when the new level is inhibited,
  * or they would keep the old level until a resolve at a level they never saw fire.
  */
-import { MonitoringLevel } from '../evaluator/types.js';
-import type { Alert } from '../evaluator/types.js';
+import { MonitoringLevel } from '../model/index.js';
+import type { Alert } from '../model/index.js';
 import { matchesAlert, matchesEntry, type AlertMatcher } from './matchers.js';
 import type { Notification, NotifiedTransition, Stage, StageContext } from './stage.js';
 

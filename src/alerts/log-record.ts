@@ -1,5 +1,5 @@
-import { SeverityNumber, type AlertLogRecord } from '../model/otel-logs.js';
-import { MonitoringLevel, type AlertTransition } from '../evaluator/types.js';
+import { SeverityNumber, type AlertLogRecord } from '../model/index.js';
+import { MonitoringLevel, type AlertTransition } from '../model/index.js';
 
 export const ALERT_EVENT_NAME = 'health.alert';
 

@@ -9,9 +9,9 @@
  * Suppression only ever affects notification. Every stage takes its time from one injected
  * Scheduler: durations from its monotonic clock, timestamps and silences from its wall clock.
  */
-import type { LoggerLike as Logger } from '../model/otel-logs.js';
-import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import type { AlertTransition } from '../evaluator/types.js';
+import type { LoggerLike as Logger } from '../model/index.js';
+import { ConfigError, type ConfigIssue } from '../model/index.js';
+import type { AlertTransition } from '../model/index.js';
 import { ActiveAlerts } from './active.js';
 import { monotonicOf, realScheduler, type Scheduler } from './clock.js';
 import { CorrelateStage } from './correlate.js';

@@ -3,8 +3,8 @@
  * section's unknown keys through). Times in seconds. Every default is in ALERT_DEFAULTS.
  */
 import { z } from 'zod';
-import type { ConfigIssue } from '../config/errors.js';
-import { MonitoringLevel } from '../evaluator/types.js';
+import type { ConfigIssue } from '../model/index.js';
+import { MonitoringLevel } from '../model/index.js';
 import type { Notification } from './stage.js';
 
 export const ALERT_DEFAULTS = {

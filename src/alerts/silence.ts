@@ -4,7 +4,7 @@
  * kept for `list({ expired: true })` until pruned an hour after expiry.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/index.js';
 import { matchesEntry, type AlertMatcher } from './matchers.js';
 import { matcherSchema, issuesOf } from './schema.js';
 import type { Notification, Stage } from './stage.js';

@@ -4,7 +4,7 @@
  * router does). `sequence` chains stages; `fanOut` sends one notification to several sinks, each
  * isolated from the others' errors and delays.
  */
-import type { AlertTransition, RuleName } from '../evaluator/types.js';
+import type { AlertTransition, RuleName } from '../model/index.js';
 import type { ActiveAlerts } from './active.js';
 
 /** Alerts that fire together on one service (see correlate.ts). */

@@ -24,7 +24,7 @@
  * `key=value` pairs: `warning=0.05,error=0.1,critical=0.25,for=30,recovery=0.8,minRequests=10`.
  * An empty variable counts as unset, as in the OpenTelemetry SDK.
  */
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../model/index.js';
 import { formatPath, safeParseConfig } from './parse.js';
 import type { MonitoringConfig, MonitoringConfigInput } from './schema.js';
 

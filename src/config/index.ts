@@ -1,4 +1,4 @@
-export { ConfigError, type ConfigIssue } from './errors.js';
+export { ConfigError, type ConfigIssue } from '../model/index.js';
 export { parseConfig, safeParseConfig } from './parse.js';
 export { configFromEnv, loadConfig, mergeEnvInput, ENV_VARS, type Env } from './env.js';
 export {
@@ -11,7 +11,6 @@ export {
   DEFAULT_MIN_REQUESTS,
   DEFAULT_RECOVERY,
   DEFAULT_SERVICE_NAME,
-  LEVEL_NAMES,
   RUNTIME_OPTION_KEYS,
   monitoringConfigSchema,
   type AlertsConfig,
@@ -19,11 +18,11 @@ export {
   type HealthCheckFunction,
   type HealthCheckInput,
   type HttpConfig,
-  type LevelName,
   type LevelThresholds,
   type MonitoringConfig,
   type MonitoringConfigInput,
   type ResourceThresholds,
   type RuleConfig,
+  type StatusServerConfig,
   type ThresholdInput,
 } from './schema.js';

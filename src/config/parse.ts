@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../model/index.js';
 import { monitoringConfigSchema, type MonitoringConfig } from './schema.js';
 
 type ZodIssue = z.core.$ZodIssue;

@@ -17,10 +17,7 @@
  * requests or operations is not judged; default 5).
  */
 import { z } from 'zod';
-import { MonitoringLevel } from '../evaluator/types.js';
-
-export type LevelName = 'warning' | 'error' | 'critical';
-export const LEVEL_NAMES: readonly LevelName[] = ['warning', 'error', 'critical'];
+import { LEVEL_NAMES, MonitoringLevel } from '../model/index.js';
 
 /** Thresholds per level, in the rule's unit; an absent level is not used. */
 export interface LevelThresholds {

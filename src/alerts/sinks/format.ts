@@ -1,4 +1,4 @@
-import type { AlertTransition } from '../../evaluator/types.js';
+import type { AlertTransition } from '../../model/index.js';
 import type { Notification } from '../stage.js';
 
 /**

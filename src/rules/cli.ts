@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/index.js';
-import { DEFAULT_SCRAPE_INTERVAL, formatDuration, generatePrometheusRules, parseDuration } from './prometheus-rules.js';
+import { DEFAULT_SCRAPE_INTERVAL, prometheusDuration, generatePrometheusRules, parseDuration } from './prometheus-rules.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -27,7 +27,7 @@ and level, label severity=warning|error|critical) to stdout or --out.
 
   --config <file>          monitoring config: JSON, or a module whose default export is the
                            config (checks and functions are ignored). Default: the defaults.
-  --scrape-interval <dur>  how often Prometheus scrapes the services (default ${formatDuration(DEFAULT_SCRAPE_INTERVAL)}).
+  --scrape-interval <dur>  how often Prometheus scrapes the services (default ${prometheusDuration(DEFAULT_SCRAPE_INTERVAL)}).
                            Rate windows are at least 4 scrape intervals; a shorter
                            checkInterval is widened, with a note on stderr.
   --service-label <label>  label naming a service: service_name (default; Collector prometheus

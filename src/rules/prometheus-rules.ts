@@ -17,7 +17,8 @@
  * it never fires, and promtool does not warn. The window is the configured checkInterval widened
  * to 4 × the scrape interval when shorter; each widening is reported in `notes`.
  */
-import type { LevelName, MonitoringConfig, RuleConfig } from '../config/schema.js';
+import type { MonitoringConfig, RuleConfig } from '../config/index.js';
+import type { LevelName } from '../model/index.js';
 
 /**
  * Prometheus names of the metrics the rules read, as the Collector's Prometheus exporter
@@ -92,7 +93,7 @@ export interface PrometheusRules {
 }
 
 /** Seconds as a Prometheus duration: 240 → `4m`, 90 → `1m30s`, 0.5 → `500ms`. */
-export function formatDuration(seconds: number): string {
+export function prometheusDuration(seconds: number): string {
   let ms = Math.round(seconds * 1000);
   if (ms <= 0) return '0s';
   const units: Array<[string, number]> = [
@@ -182,15 +183,15 @@ export function generatePrometheusRules(config: MonitoringConfig, options: Prome
   let window = config.checkInterval;
   if (window < minimum) {
     notes.push(
-      `rate window widened from ${formatDuration(window)} (checkInterval) to ${formatDuration(minimum)} ` +
-        `(${MIN_SCRAPES_PER_WINDOW} × scrape interval ${formatDuration(scrape)}): a shorter window holds too few ` +
+      `rate window widened from ${prometheusDuration(window)} (checkInterval) to ${prometheusDuration(minimum)} ` +
+        `(${MIN_SCRAPES_PER_WINDOW} × scrape interval ${prometheusDuration(scrape)}): a shorter window holds too few ` +
         `samples for rate() and a rule over it would never fire.`,
     );
     window = minimum;
   }
   // Prometheus durations have millisecond resolution.
   window = Math.ceil(window * 1000) / 1000;
-  const W = formatDuration(window);
+  const W = prometheusDuration(window);
   const M = prometheusMetricNames(options.naming ?? 'collector');
 
   const requests = `{__name__=~"${M.httpDurationCount}|${M.operationDurationCount}"}`;
@@ -319,7 +320,7 @@ function renderRules(groupName: string, rules: AlertingRule[]): string {
     lines.push(
       `      - alert: ${yamlString(r.alert)}`,
       `        expr: ${yamlString(r.expr)}`,
-      `        for: ${yamlString(formatDuration(r.for))}`,
+      `        for: ${yamlString(prometheusDuration(r.for))}`,
       '        labels:',
       `          severity: ${yamlString(r.labels.severity)}`,
       `          rule: ${yamlString(r.labels.rule)}`,

@@ -1,5 +1,5 @@
 /**
- * The evaluator's data: one check's HealthMetrics, custom check results, alerts and their
+ * The shared vocabulary (every folder may import it; it imports nothing of ours): one check's HealthMetrics, custom check results, alerts and their
  * transitions. Units are in each field's comment; times are epoch milliseconds unless a field
  * says seconds.
  */
@@ -18,7 +18,7 @@ export enum MonitoringLevel {
 
 /**
  * `healthy` (level INFO), `degraded` (WARNING), `unhealthy` (ERROR or CRITICAL), `unknown` (the
- * check window held no data at all: see `hasData` in rules.ts).
+ * check window held no data at all: see `hasData` in evaluator/rules.ts).
  */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
 
@@ -77,7 +77,7 @@ export interface EventLoopDelay {
 
 /**
  * HealthMetrics as derived from one collect, before the rules ran: everything but `status`,
- * `level` and `alerts`. See `deriveHealthMetrics` in derive.ts.
+ * `level` and `alerts`. See `deriveHealthMetrics` in evaluator/derive.ts.
  */
 export interface DerivedHealthMetrics {
   /** The service these metrics describe (its `service.name`). */

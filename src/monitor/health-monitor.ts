@@ -1,16 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { LoggerLike as Logger } from '../model/otel-logs.js';
+import type { Alert, AlertTransition, HealthMetrics, LoggerLike as Logger } from '../model/index.js';
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
-import { AlertPipeline } from '../alerts/pipeline.js';
-import { realScheduler, type Scheduler } from '../alerts/clock.js';
-import type { Silences } from '../alerts/silence.js';
-import type { Sink } from '../alerts/stage.js';
-import { CheckRunner } from './checks.js';
-import { deriveHealthMetrics } from './derive.js';
-import type { HealthReader } from './health-reader.js';
-import { RuleEngine } from './rules.js';
-import type { Alert, AlertTransition, HealthMetrics } from './types.js';
+import { AlertPipeline, realScheduler, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
+import { CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader } from '../evaluator/index.js';
 
 /** What a HealthMonitor is built from; startHealthMonitoring assembles it. */
 export interface HealthMonitorParts {
