@@ -1,6 +1,7 @@
-// Public API of otel-health: re-exports only.
+// Public API of otel-health: re-exports only. Test helpers (the manual scheduler, the alert
+// pipeline's stage composition) are in `otel-health/testing` (src/testing.ts), not here.
 export { startHealthMonitoring, type HealthMonitorOptions } from './start.js';
-export { HealthMonitor, type HistoryQuery } from './monitor/index.js';
+export { HealthMonitor, type HealthMonitorParts, type HistoryQuery } from './monitor/index.js';
 export { HealthReader, type HealthReaderOptions } from './evaluator/index.js';
 export {
   MonitoringLevel,
@@ -30,13 +31,9 @@ export { WorkerMetricExporter, WorkerLogRecordExporter } from './otlp/index.js';
 export type { HistoryRow, AlertHistoryEntry } from './history/index.js';
 export {
   ALERT_EVENT_NAME,
-  AlertPipeline,
-  ManualScheduler,
   ALERT_DEFAULTS,
   CORRELATION_RULES,
   DEFAULT_INHIBIT_RULES,
-  sequence,
-  fanOut,
   ConsoleSink,
   CallbackSink,
   WebhookSink,
@@ -46,9 +43,6 @@ export {
   type AlertMatcher,
   type InhibitRule,
   type Route,
-  type Scheduler,
-  type Stage,
-  type StageContext,
   type Notification,
   type NotifiedTransition,
   type Incident,

@@ -183,6 +183,8 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
     config,
     reader,
     logger: loggerProvider.getLogger(SCOPE_NAME, VERSION),
+    // /health/ready turns 503 the moment shutdown begins, before the flush below.
+    beforeShutdown: () => status?.drain(),
     onShutdown: async () => {
       // Pending alert groups go out (and webhook queues get a bounded wait) before the loggers stop.
       await withTimeout(monitor.alerting.flush(), timeoutSeconds);
@@ -214,14 +216,6 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       const code = (error as { code?: string } | undefined)?.code ?? String((error as Error | undefined)?.message ?? error);
       statusProblem = `${address(host, port)} ${code}`;
       warnLine(`otel-health: the status server cannot listen on ${address(host, port)} (${code}); monitoring runs without the status page`);
-    }
-    if (status !== undefined) {
-      // /health/ready turns 503 the moment shutdown begins, before the flush.
-      const shutdown = monitor.shutdown.bind(monitor);
-      monitor.shutdown = () => {
-        status?.drain();
-        return shutdown();
-      };
     }
   }
   if (config.startupMessage) {

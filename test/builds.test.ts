@@ -1,7 +1,7 @@
 // The published builds (dist/, made by `npm run build`, which `npm test` runs before the tests):
 // the ESM and CommonJS builds loaded in one process share one store, so every request counts
-// once; and the package's `exports` map resolves `otel-health` and `otel-health/register` by
-// name, for import and for require.
+// once; and the package's `exports` map resolves `otel-health`, `otel-health/register` and
+// `otel-health/testing` by name, for import and for require.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -134,6 +134,8 @@ const out = {
   importRegister: fileURLToPath(import.meta.resolve('otel-health/register')),
   requireMain: require.resolve('otel-health'),
   requireRegister: require.resolve('otel-health/register'),
+  importTesting: fileURLToPath(import.meta.resolve('otel-health/testing')),
+  requireTesting: require.resolve('otel-health/testing'),
 };
 const esm = await import('otel-health');
 const cjs = require('otel-health');
@@ -141,6 +143,18 @@ const names = (m) => ['startHealthMonitoring', 'HealthMonitor', 'HealthReader', 
   .filter((n) => m[n] !== undefined);
 out.esmNames = names(esm);
 out.cjsNames = names(cjs);
+// The test helpers: in otel-health/testing, not in the main entry.
+const helpers = ['ManualScheduler', 'sequence', 'fanOut', 'AlertPipeline'];
+const esmTesting = await import('otel-health/testing');
+const cjsTesting = require('otel-health/testing');
+out.esmTestingNames = helpers.filter((n) => esmTesting[n] !== undefined);
+out.cjsTestingNames = helpers.filter((n) => cjsTesting[n] !== undefined);
+out.mainHelperNames = helpers.filter((n) => esm[n] !== undefined || cjs[n] !== undefined);
+const scheduler = new cjsTesting.ManualScheduler(1000);
+let fired = false;
+scheduler.setTimeout(() => { fired = true; }, 50);
+scheduler.advance(50);
+out.manualSchedulerFires = fired;
 out.levels = [esm.MonitoringLevel.INFO, cjs.MonitoringLevel.CRITICAL];
 let caught;
 try { cjs.parseConfig({ checkInterval: -1 }); } catch (e) { caught = e; }
@@ -150,12 +164,19 @@ console.log(JSON.stringify(out));
 `;
 
 describe('the exports map', { skip: SKIP }, () => {
-  test('otel-health and otel-health/register resolve by name, for import and for require', async () => {
+  test('otel-health, otel-health/register and otel-health/testing resolve by name, for import and for require', async () => {
     const out = await runModule(SELF_REFERENCE_CHILD, cleanEnv());
     assert.equal(out.importMain, join(DIST, 'index.js'));
     assert.equal(out.importRegister, join(DIST, 'register.js'));
     assert.equal(out.requireMain, join(DIST, 'index.cjs'));
     assert.equal(out.requireRegister, join(DIST, 'register.cjs'));
+    assert.equal(out.importTesting, join(DIST, 'testing.js'));
+    assert.equal(out.requireTesting, join(DIST, 'testing.cjs'));
+    const helpers = ['ManualScheduler', 'sequence', 'fanOut', 'AlertPipeline'];
+    assert.deepEqual(out.esmTestingNames, helpers);
+    assert.deepEqual(out.cjsTestingNames, helpers);
+    assert.deepEqual(out.mainHelperNames, [], 'the test helpers are not in the main entry');
+    assert.equal(out.manualSchedulerFires, true, 'the ManualScheduler of otel-health/testing runs its timers when advanced');
     const contract = ['startHealthMonitoring', 'HealthMonitor', 'HealthReader', 'MonitoringLevel', 'parseConfig', 'ConfigError'];
     assert.deepEqual(out.esmNames, contract);
     assert.deepEqual(out.cjsNames, contract);

@@ -11,6 +11,13 @@ export interface HealthMonitorParts {
   reader: HealthReader;
   /** Where alert log events go. */
   logger: Logger;
+  /**
+   * Called by shutdown() synchronously, first, before it waits for anything (the check in
+   * flight, the flush): work that must happen the moment shutdown begins. startHealthMonitoring
+   * turns the status server's /health/ready to 503 here. Runs once; an error it throws is
+   * counted in internalErrors and does not stop the shutdown.
+   */
+  beforeShutdown?: () => void;
   /** Called by shutdown() after the loop stops: flushes and stops what startHealthMonitoring created. */
   onShutdown?: () => Promise<void>;
   /** Wall clock, epoch ms: timestamps of metrics, history rows and alerts. Injected so tests control time. Default Date.now. */
@@ -46,11 +53,13 @@ export class HealthMonitor extends EventEmitter {
   private readonly engine: RuleEngine;
   private readonly checks: CheckRunner;
   private readonly metricsHistory: HealthHistory;
-  private readonly alerts: AlertHistory;
+  /** Every alert transition, kept for alertHistory(): the record, not the notification pipeline. */
+  private readonly alertLog: AlertHistory;
   /** The alert pipeline: dedup, grouping, correlation, inhibition, silences, routes, sinks. */
   readonly alerting: AlertPipeline;
   private readonly now: () => number;
   private readonly monotonic: () => number;
+  private readonly beforeShutdown: (() => void) | undefined;
   private readonly onShutdown: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastCheckAt: number;
@@ -68,11 +77,12 @@ export class HealthMonitor extends EventEmitter {
     this.logger = parts.logger;
     this.now = parts.now ?? Date.now;
     this.monotonic = parts.monotonic ?? (() => performance.now());
+    this.beforeShutdown = parts.beforeShutdown;
     this.onShutdown = parts.onShutdown;
     this.engine = new RuleEngine(this.config);
     this.checks = new CheckRunner(this.config.checks, this.monotonic);
     this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
-    this.alerts = new AlertHistory({ retention: this.config.metricsRetention });
+    this.alertLog = new AlertHistory({ retention: this.config.metricsRetention });
     this.alerting = new AlertPipeline(this.config.alerts, {
       logger: this.logger,
       serviceName: this.config.serviceName,
@@ -174,7 +184,7 @@ export class HealthMonitor extends EventEmitter {
    * transitions go through the alert pipeline, whose suppression affects notification only.
    */
   private handleTransitions(transitions: readonly AlertTransition[], monotonicNow = this.monotonic()): void {
-    for (const transition of transitions) this.alerts.push(transition, monotonicNow);
+    for (const transition of transitions) this.alertLog.push(transition, monotonicNow);
     this.alerting.push(transitions);
     this.alerting.tick();
   }
@@ -196,7 +206,7 @@ export class HealthMonitor extends EventEmitter {
 
   /** Retained alert transitions, oldest first. */
   alertHistory(query: { since?: number } = {}): AlertHistoryEntry[] {
-    return this.alerts.query(query);
+    return this.alertLog.query(query);
   }
 
   /** Alerts firing now. */
@@ -205,8 +215,9 @@ export class HealthMonitor extends EventEmitter {
   }
 
   /**
-   * Stop the checks, then flush and stop everything startHealthMonitoring started, then close
-   * the alert sinks (what they still hold after the bounded flush is abandoned). Idempotent.
+   * Run the `beforeShutdown` part, stop the checks, then flush and stop everything
+   * startHealthMonitoring started, then close the alert sinks (what they still hold after the
+   * bounded flush is abandoned). Idempotent.
    */
   shutdown(): Promise<void> {
     if (this.shutdownPromise !== undefined) return this.shutdownPromise;
@@ -223,6 +234,13 @@ export class HealthMonitor extends EventEmitter {
         this.alerting.close();
       }
     })();
+    // Now, before any of the above gets past its first await (and after shutdownPromise is set,
+    // so a beforeShutdown that calls shutdown() gets this promise).
+    try {
+      this.beforeShutdown?.();
+    } catch {
+      this.internalErrors++;
+    }
     return this.shutdownPromise;
   }
 }
