@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Alert, AlertTransition, HealthMetrics, LoggerLike as Logger } from '../model/index.js';
 import type { MonitoringConfig } from '../config/index.js';
-import { HealthHistory, AlertHistory, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
+import { HealthHistory, AlertHistory, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline, realScheduler, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
 import { CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader } from '../evaluator/index.js';
 
@@ -32,11 +32,6 @@ export interface HealthMonitorParts {
   alertScheduler?: Scheduler;
   /** Sinks given as objects, by name: alert routes may name them. */
   alertSinks?: Record<string, Sink>;
-}
-
-export interface HistoryQuery {
-  /** Only rows at or after this time, epoch ms. */
-  since?: number;
 }
 
 /**
