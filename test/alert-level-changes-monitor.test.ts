@@ -57,9 +57,9 @@ test('CRITICAL → de-escalated ERROR → resolved: console, history, readiness 
       ],
     );
     assert.equal(lines.length, 3, lines.join('\n'));
-    assert.match(lines[0]!, /: CRITICAL firing checkout: error rate /);
-    assert.match(lines[1]!, /: ERROR de-escalated checkout: error rate 25% ≥ 10% \(was CRITICAL\)$/);
-    assert.match(lines[2]!, /: ERROR resolved checkout: error rate /);
+    assert.match(lines[0]!, /\] CRITICAL firing checkout: error rate /);
+    assert.match(lines[1]!, /\] ERROR de-escalated checkout: error rate 25% ≥ 10% \(was CRITICAL\)$/);
+    assert.match(lines[2]!, /\] ERROR resolved checkout: error rate /);
 
     const html = await (await fetch(`${base}/`)).text();
     const bars = [...html.matchAll(/<rect class="bar lv-(\w+)"[^>]*><title>error_rate · checkout: (\w+) ([\d:]+)–([\d:]+|now)<\/title>/g)].map((m) => ({ level: m[2], from: m[3], to: m[4] }));

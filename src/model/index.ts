@@ -6,3 +6,4 @@ export { formatDuration, trimZeros } from './duration.js';
 export { ConfigError, type ConfigIssue } from './errors.js';
 export * from './otel-logs.js';
 export { VERSION } from './version.js';
+export { InternalErrorReporter, internalErrors, reportInternalError, type InternalErrorReporterOptions } from './internal-errors.js';
