@@ -77,7 +77,7 @@ function rig(options: { for: number; alerts: Record<string, unknown>; metricsRet
       resourceThresholds: QUIET,
       checks: { db: { check: () => !failing, for: options.for } },
       alerts: { ...options.alerts, defaultRoute: { sinks: ['rec'] } },
-    }),
+    }, { sinks: ['rec'] }), // `rec` is given as an object (alertSinks)
     reader: registeredReader(),
     logger: recordingLogger(),
     now: () => clock.now(),

@@ -4,6 +4,7 @@ import {
   ConfigError,
   configFromEnv,
   loadConfig,
+  parseAlertsConfig,
   parseConfig,
   type MonitoringConfig,
 } from '../src/config/index.js';
@@ -38,6 +39,7 @@ describe('parseConfig: defaults', () => {
         eventLoopDelay: { warning: 0.1, error: 0.5, critical: 1, for: 0, recovery: 0.8 },
       },
       alerts: { cooldown: 300 },
+      alertsPlan: parseAlertsConfig({}, {}),
       checks: [],
       http: { ignorePaths: [], ignorePorts: [] },
       startupMessage: true,

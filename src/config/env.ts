@@ -259,7 +259,8 @@ export function loadConfig(options?: unknown, env: Env = process.env): Monitorin
     const v = ENV_VARS.find((e) => e.name === i.path);
     return v === undefined || !overridden(v.path);
   });
-  const result = safeParseConfig(mergeEnvInput(reading.input, options));
+  // Webhook header variables (`{ env: 'NAME' }` in alerts.sinks) are read from the same environment.
+  const result = safeParseConfig(mergeEnvInput(reading.input, options), { env });
   if (!result.success) issues.push(...attribute(result.issues, sources));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return result.config;

@@ -164,7 +164,7 @@ async function clockSteps(): Promise<void> {
       resourceThresholds: QUIET,
       checks: { flappy: { check: () => !failing(), for: FOR } },
       alerts: { cooldown: COOLDOWN, repeatInterval: 0, groupWait: 0, groupInterval: GROUP_INTERVAL, defaultRoute: { sinks: ['rec'] } },
-    }),
+    }, { sinks: ['rec'] }), // `rec` is given as an object (alertSinks)
     reader,
     logger: new LoggerProvider().getLogger('case-clock'),
     now: () => Date.now() + offset,
