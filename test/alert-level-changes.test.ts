@@ -1,9 +1,8 @@
 /**
  * Issue 11: level changes and flapping as every sink, the alert records, ActiveAlerts,
  * inhibition, routing and the status page see them. Real components: an AlertPipeline on a
- * manual scheduler, a webhook sink POSTing to a receiver on 127.0.0.1, the console sink, the
- * otel-log sink into an SDK LoggerProvider whose ConsoleAlertProcessor writes the default console
- * lines, the page rendered from a real AlertHistory. The transitions are made here (tr()), as the
+ * manual scheduler, a webhook sink POSTing to a receiver on 127.0.0.1, the console sink (also the
+ * default console output), the otel-log sink into an SDK LoggerProvider, the page rendered from a real AlertHistory. The transitions are made here (tr()), as the
  * rule engine makes them.
  */
 import assert from 'node:assert/strict';
@@ -13,8 +12,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { ActiveAlerts } from '../src/alerts/active.js';
 import { ManualScheduler } from '../src/alerts/clock.js';
-import { ConsoleAlertProcessor } from '../src/alerts/console-processor.js';
 import { AlertPipeline } from '../src/alerts/pipeline.js';
+import { parseAlertsConfig } from '../src/config/index.js';
 import type { Notification } from '../src/alerts/stage.js';
 import { MonitoringLevel, type AlertTransition } from '../src/model/types.js';
 import { AlertHistory } from '../src/history/alert-history.js';
@@ -46,15 +45,13 @@ async function receiver(t: TestContext): Promise<{ url: string; bodies: unknown[
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
 }
 
-/** The otel-log sink's logger: records kept, and handed to an SDK logger with the ConsoleAlertProcessor. */
-function loggers(): { logger: LoggerLike; records: AlertLogRecord[]; processorLines: string[]; provider: LoggerProvider } {
-  const processorLines: string[] = [];
-  const provider = new LoggerProvider({ processors: [new ConsoleAlertProcessor((line) => processorLines.push(line))] });
+/** The otel-log sink's logger: records kept, and handed to an SDK logger. */
+function loggers(): { logger: LoggerLike; records: AlertLogRecord[]; provider: LoggerProvider } {
+  const provider = new LoggerProvider();
   const sdk = provider.getLogger('otel-health');
   const records: AlertLogRecord[] = [];
   return {
     records,
-    processorLines,
     provider,
     logger: {
       emit(record) {
@@ -81,15 +78,15 @@ describe('de-escalation through the pipeline: CRITICAL → ERROR → resolved', 
   it('every sink delivers the drop, at the new level, with the level before', async (t) => {
     const rx = await receiver(t);
     const clock = new ManualScheduler(T0);
-    const { logger, records, processorLines, provider } = loggers();
+    const { logger, records, provider } = loggers();
     const consoleLines: string[] = [];
     const pipeline = new AlertPipeline(
-      {
+      parseAlertsConfig({
         cooldown: 0,
         sinks: { hook: { type: 'webhook', url: rx.url, allowHttp: true } },
         defaultRoute: { sinks: ['otel-log', 'console', 'hook'] },
-      },
-      { logger, serviceName: 'checkout', scheduler: clock, env: {}, write: (line) => consoleLines.push(line), webhook: noSleep },
+      }, {}),
+      { logger, serviceName: 'checkout', scheduler: clock, write: (line) => consoleLines.push(line), webhook: noSleep },
     );
     pipeline.push([tr('firing', clock.now(), { level: CRITICAL })]);
     clock.advance(30_000);
@@ -101,15 +98,14 @@ describe('de-escalation through the pipeline: CRITICAL → ERROR → resolved', 
     pipeline.close();
     await provider.shutdown();
 
-    // Console sink: the drop is a line of its own, at the new level, saying from which.
+    // Console sink (also the default console output): the drop is a line of its own, at the new
+    // level, saying from which.
     assert.equal(consoleLines.length, 3);
-    assert.match(consoleLines[0]!, /: CRITICAL firing checkout: error_rate firing$/);
-    assert.match(consoleLines[1]!, /: ERROR de-escalated checkout: error_rate de-escalated$/);
-    assert.match(consoleLines[2]!, /: ERROR resolved checkout: error_rate resolved$/);
-
-    // The default console (ConsoleAlertProcessor on the alert records).
+    assert.match(consoleLines[0]!, /^\S+ \[otel-health\] CRITICAL firing checkout: error_rate firing$/);
+    assert.match(consoleLines[1]!, /^\S+ \[otel-health\] ERROR de-escalated checkout: error_rate de-escalated$/);
+    assert.match(consoleLines[2]!, /^\S+ \[otel-health\] ERROR resolved checkout: error_rate resolved$/);
     assert.deepEqual(
-      processorLines.map((l) => l.replace(/^\S+ \[otel-health\] /, '')),
+      consoleLines.map((l) => l.replace(/^\S+ \[otel-health\] /, '')),
       ['CRITICAL firing checkout: error_rate firing', 'ERROR de-escalated checkout: error_rate de-escalated', 'ERROR resolved checkout: error_rate resolved'],
     );
 
@@ -134,13 +130,13 @@ describe('de-escalation through the pipeline: CRITICAL → ERROR → resolved', 
     const clock = new ManualScheduler(T0);
     const got: Notification[] = [];
     const pipeline = new AlertPipeline(
-      {
+      parseAlertsConfig({
         cooldown: 0,
         sinks: { pager: { type: 'callback', fn: (n: Notification) => void got.push(n) } },
         routes: [{ match: { attributes: { 'health.alert.transition': 'de-escalated', 'health.alert.previous_level': 'CRITICAL' } }, sink: 'pager' }],
         defaultRoute: { sinks: ['console'] },
-      },
-      { serviceName: 'checkout', scheduler: clock, env: {}, write: () => undefined },
+      }, {}),
+      { serviceName: 'checkout', scheduler: clock, write: () => undefined },
     );
     pipeline.push([tr('firing', clock.now(), { level: CRITICAL })]);
     pipeline.push([deEscalated(clock.now(), ERROR, CRITICAL)]);
@@ -157,16 +153,16 @@ describe('flapping notifications in every sink', () => {
   it('console, default console, alert record and webhook say how often it changed and its state now; the settled state follows', async (t) => {
     const rx = await receiver(t);
     const clock = new ManualScheduler(T0);
-    const { logger, records, processorLines, provider } = loggers();
+    const { logger, records, provider } = loggers();
     const consoleLines: string[] = [];
     const pipeline = new AlertPipeline(
-      {
+      parseAlertsConfig({
         cooldown: 300,
         flapThreshold: 4,
         sinks: { hook: { type: 'webhook', url: rx.url, allowHttp: true } },
         defaultRoute: { sinks: ['otel-log', 'console', 'hook'] },
-      },
-      { logger, serviceName: 'checkout', scheduler: clock, env: {}, write: (line) => consoleLines.push(line), webhook: noSleep },
+      }, {}),
+      { logger, serviceName: 'checkout', scheduler: clock, write: (line) => consoleLines.push(line), webhook: noSleep },
     );
     // error_rate fires and resolves twice: its 4th change (a resolve) makes it flapping, now resolved.
     // cpu goes WARNING → ERROR → WARNING → ERROR: its 4th change makes it flapping, now firing at ERROR;
@@ -189,10 +185,11 @@ describe('flapping notifications in every sink', () => {
     pipeline.close();
     await provider.shutdown();
 
+    // One console line per alert (the notification held both flapping alerts).
     const flapLines = consoleLines.filter((l) => l.includes(' flapping '));
-    assert.equal(flapLines.length, 1, consoleLines.join('\n'));
-    assert.match(flapLines[0]!, /: ERROR flapping checkout: error_rate flapping, 4 changes in 30s; now resolved: checkout: error_rate resolved; ERROR flapping checkout: cpu flapping, 4 changes in 30s; now firing at ERROR: checkout: cpu escalated$/);
-    assert.match(consoleLines.at(-1)!, /: WARNING firing checkout: cpu de-escalated$/, 'the settled true state');
+    assert.equal(flapLines.length, 2, consoleLines.join('\n'));
+    assert.equal(flapLines[0]!.slice(0, 24), flapLines[1]!.slice(0, 24), 'one notification: the same time');
+    assert.match(consoleLines.at(-1)!, /^\S+ \[otel-health\] WARNING firing checkout: cpu de-escalated$/, 'the settled true state');
 
     const flapRecords = records.filter((r) => r.attributes!['health.alert.transition'] === 'flapping');
     assert.deepEqual(
@@ -203,7 +200,7 @@ describe('flapping notifications in every sink', () => {
       ],
     );
     assert.deepEqual(
-      processorLines.filter((l) => l.includes(' flapping ')).map((l) => l.replace(/^\S+ \[otel-health\] /, '')),
+      flapLines.map((l) => l.replace(/^\S+ \[otel-health\] /, '')),
       [
         'ERROR flapping checkout: error_rate flapping, 4 changes in 30s; now resolved: checkout: error_rate resolved',
         'ERROR flapping checkout: cpu flapping, 4 changes in 30s; now firing at ERROR: checkout: cpu escalated',
@@ -252,8 +249,8 @@ describe('ActiveAlerts and inhibition follow level changes', () => {
     const clock = new ManualScheduler(T0);
     const got: string[] = [];
     const pipeline = new AlertPipeline(
-      { cooldown: 0, sinks: { cb: { type: 'callback', fn: (n: Notification) => void got.push(...n.alerts.map((a) => `${a.transition.alert.rule} ${a.transition.kind} ${a.transition.alert.level}`)) } }, defaultRoute: { sinks: ['cb'] } },
-      { serviceName: 'checkout', scheduler: clock, env: {} },
+      parseAlertsConfig({ cooldown: 0, sinks: { cb: { type: 'callback', fn: (n: Notification) => void got.push(...n.alerts.map((a) => `${a.transition.alert.rule} ${a.transition.kind} ${a.transition.alert.level}`)) } }, defaultRoute: { sinks: ['cb'] } }, {}),
+      { serviceName: 'checkout', scheduler: clock },
     );
     pipeline.push([tr('firing', clock.now(), { rule: 'cpu', level: CRITICAL })]);
     pipeline.push([tr('firing', clock.now(), { rule: 'memory', level: WARNING })]);
@@ -266,8 +263,8 @@ describe('ActiveAlerts and inhibition follow level changes', () => {
     const clock = new ManualScheduler(T0);
     const got: string[] = [];
     const pipeline = new AlertPipeline(
-      { cooldown: 0, sinks: { cb: { type: 'callback', fn: (n: Notification) => void got.push(...n.alerts.map((a) => `${a.transition.alert.rule} ${a.transition.kind} ${a.transition.alert.level}`)) } }, defaultRoute: { sinks: ['cb'] } },
-      { serviceName: 'checkout', scheduler: clock, env: {} },
+      parseAlertsConfig({ cooldown: 0, sinks: { cb: { type: 'callback', fn: (n: Notification) => void got.push(...n.alerts.map((a) => `${a.transition.alert.rule} ${a.transition.kind} ${a.transition.alert.level}`)) } }, defaultRoute: { sinks: ['cb'] } }, {}),
+      { serviceName: 'checkout', scheduler: clock },
     );
     pipeline.push([tr('firing', clock.now(), { rule: 'cpu', level: CRITICAL }), tr('firing', clock.now(), { rule: 'memory', level: CRITICAL })]);
     // memory drops to WARNING while cpu is CRITICAL: its receivers knew it CRITICAL.

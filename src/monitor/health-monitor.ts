@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Alert, AlertTransition, HealthMetrics, LoggerLike as Logger } from '../model/index.js';
+import { reportInternalError, type Alert, type AlertTransition, type HealthMetrics, type LoggerLike as Logger } from '../model/index.js';
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline, realScheduler, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
@@ -32,6 +32,12 @@ export interface HealthMonitorParts {
   alertScheduler?: Scheduler;
   /** Sinks given as objects, by name: alert routes may name them. */
   alertSinks?: Record<string, Sink>;
+  /**
+   * The LoggerProvider behind `logger` is otel-health's and the console is where its alerts are
+   * read (no OTLP endpoint, or OTEL_LOGS_EXPORTER=console): what goes to the `otel-log` sink
+   * goes to the `console` sink too.
+   */
+  consoleWithOtelLog?: boolean;
 }
 
 /**
@@ -62,7 +68,11 @@ export class HealthMonitor extends EventEmitter {
   private latestMetrics: HealthMetrics | undefined;
   private stopped = false;
   private shutdownPromise: Promise<void> | undefined;
-  /** Errors caught in checks of the loop (a collect that failed, a listener that threw). */
+  /**
+   * Internal errors of this monitor (a collect that failed, a listener that threw, an alert
+   * stage or sink that threw, a beforeShutdown that threw): counted here, and each reported
+   * through `diag` by reportInternalError (once per distinct problem, rate-limited).
+   */
   internalErrors = 0;
 
   constructor(parts: HealthMonitorParts) {
@@ -78,13 +88,14 @@ export class HealthMonitor extends EventEmitter {
     this.checks = new CheckRunner(this.config.checks, this.monotonic);
     this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
     this.alertLog = new AlertHistory({ retention: this.config.metricsRetention });
-    this.alerting = new AlertPipeline(this.config.alerts, {
+    this.alerting = new AlertPipeline(this.config.alertsPlan, {
       logger: this.logger,
       serviceName: this.config.serviceName,
       scheduler: parts.alertScheduler ?? realScheduler(this.now, this.monotonic),
       ...(parts.alertSinks !== undefined ? { sinks: parts.alertSinks } : {}),
       onAdmitted: (transition) => this.emitAlert(transition),
-      onError: () => this.internalErrors++,
+      ...(parts.consoleWithOtelLog === true ? { consoleWithOtelLog: true } : {}),
+      onError: (where, error) => this.internalError(where, error),
     });
     this.lastCheckAt = this.monotonic();
   }
@@ -124,7 +135,7 @@ export class HealthMonitor extends EventEmitter {
 
   private async check(serviceId: string): Promise<HealthMetrics> {
     const [collection, checkResults] = await Promise.all([this.reader.collectForHealth(), this.checks.runAll()]);
-    if (collection.errors.length > 0) this.internalErrors += collection.errors.length;
+    for (const error of collection.errors) this.internalError('collect', error);
     const monotonicNow = this.monotonic();
     const windowSeconds = Math.max(0, (monotonicNow - this.lastCheckAt) / 1000);
     this.lastCheckAt = monotonicNow;
@@ -162,11 +173,17 @@ export class HealthMonitor extends EventEmitter {
     for (const listener of this.rawListeners(event)) {
       try {
         const result: unknown = (listener as (...a: unknown[]) => unknown).apply(this, args);
-        if (result instanceof Promise) result.catch(() => this.internalErrors++);
-      } catch {
-        this.internalErrors++;
+        if (result instanceof Promise) result.catch((error: unknown) => this.internalError(`'${event}' listener`, error));
+      } catch (error) {
+        this.internalError(`'${event}' listener`, error);
       }
     }
+  }
+
+  /** Count an internal error of this monitor and report it (diag, once per distinct problem). */
+  private internalError(where: string, error: unknown): void {
+    this.internalErrors++;
+    reportInternalError(where, error);
   }
 
   /** Silences of alert notifications: `add({ matchers, expiresAt, comment })`, `list()`, `expire(id)`. */
@@ -233,8 +250,8 @@ export class HealthMonitor extends EventEmitter {
     // so a beforeShutdown that calls shutdown() gets this promise).
     try {
       this.beforeShutdown?.();
-    } catch {
-      this.internalErrors++;
+    } catch (error) {
+      this.internalError('beforeShutdown', error);
     }
     return this.shutdownPromise;
   }
