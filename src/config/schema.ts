@@ -1,5 +1,5 @@
 /**
- * MonitoringConfig: the seed's monitoring configuration in camelCase, validated by zod.
+ * MonitoringConfig: the monitoring configuration (README "Configuration"), validated by zod.
  *
  * Times are in seconds (fractions allowed). A rule's threshold is written as
  * - a number: its ERROR level only (`errorThreshold: 0.2`);
@@ -173,7 +173,7 @@ export interface MonitoringConfigInput {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Defaults (DESIGN section 3; the seed's numbers are the ERROR levels of error rate and latency).
+// Defaults, as README's "Configuration" table lists them (a number given for a threshold is its ERROR level).
 
 export const DEFAULT_SERVICE_NAME = 'unknown_service:node';
 export const DEFAULT_CHECK_INTERVAL = 15;
@@ -188,9 +188,9 @@ export const DEFAULT_MIN_REQUESTS = 5;
 export const DEFAULT_CHECK_TIMEOUT = 5;
 
 export const DEFAULT_LEVELS = {
-  /** Error rate 0..1: WARNING 5 %, ERROR 10 % (the seed's error_threshold), CRITICAL 25 %. */
+  /** Error rate 0..1: WARNING 5 %, ERROR 10 % (the README's default error threshold), CRITICAL 25 %. */
   errorRate: { warning: 0.05, error: 0.1, critical: 0.25 },
-  /** p95 response time, s: WARNING 0.5, ERROR 1.0 (the seed's response_time_threshold), CRITICAL 2.5. */
+  /** p95 response time, s: WARNING 0.5, ERROR 1.0 (the README's default response-time threshold), CRITICAL 2.5. */
   responseTime: { warning: 0.5, error: 1, critical: 2.5 },
   /** CPU utilisation 0..1 of available CPUs. */
   cpu: { warning: 0.7, error: 0.85, critical: 0.95 },
