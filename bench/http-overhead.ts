@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installCleanup, killAllChildren } from './children.js';
+import { installCleanup, killAllChildren } from '../support/children.js';
 import { runRounds } from './http-overhead/harness.js';
 import { parseOptions } from './http-overhead/options.js';
 import { commandLine, markdown, printText } from './http-overhead/report.js';

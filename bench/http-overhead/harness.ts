@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Child } from '../children.js';
+import { Child } from '../../support/children.js';
 import type { LoadMessage, LoadResult, ServerMessage, SinkMessage, SinkStats, VariantName } from '../protocol.js';
 import type { Options } from './options.js';
 
