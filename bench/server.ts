@@ -49,7 +49,7 @@ interface Setup {
   shutdown: () => Promise<void>;
 }
 
-/** The shape of `otel-health`'s API this benchmark uses (DESIGN.md section 3). */
+/** The shape of `otel-health`'s API this benchmark uses (its public entry, src/index.ts). */
 interface HealthMonitorLike {
   shutdown(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `otel-health` command (package.json "bin"). No top-level await: this is also built as CommonJS.
-import { runCli } from './export/cli.js';
+import { runCli } from './rules/index.js';
 
 runCli(process.argv.slice(2)).then(
   (code) => {

@@ -1,7 +1,8 @@
-// Public API of otel-health: re-exports only.
+// Public API of otel-health: re-exports only. Test helpers (the manual scheduler, the alert
+// pipeline's stage composition) are in `otel-health/testing` (src/testing.ts), not here.
 export { startHealthMonitoring, type HealthMonitorOptions } from './start.js';
-export { HealthMonitor, type HistoryQuery } from './evaluator/health-monitor.js';
-export { HealthReader, type HealthReaderOptions } from './evaluator/health-reader.js';
+export { HealthMonitor, type HealthMonitorParts, type HistoryQuery } from './monitor/index.js';
+export { HealthReader, type HealthReaderOptions } from './evaluator/index.js';
 export {
   MonitoringLevel,
   type HealthMetrics,
@@ -10,9 +11,9 @@ export {
   type AlertTransition,
   type CheckResult,
   type RuleName,
-} from './evaluator/types.js';
+} from './model/index.js';
 export { parseConfig, ConfigError, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
-export type { StatusServerConfig } from './config/schema.js';
+export type { StatusServerConfig } from './config/index.js';
 export {
   HealthMetricProducer,
   type HealthMetricProducerOptions,
@@ -27,16 +28,12 @@ export {
 } from './instrumentation/index.js';
 export { startStatusServer, statusServerOf, type StatusServer, type StatusServerOptions } from './http/index.js';
 export { WorkerMetricExporter, WorkerLogRecordExporter } from './otlp/index.js';
-export { ALERT_EVENT_NAME } from './alerts/log-record.js';
 export type { HistoryRow, AlertHistoryEntry } from './history/index.js';
 export {
-  AlertPipeline,
-  ManualScheduler,
+  ALERT_EVENT_NAME,
   ALERT_DEFAULTS,
   CORRELATION_RULES,
   DEFAULT_INHIBIT_RULES,
-  sequence,
-  fanOut,
   ConsoleSink,
   CallbackSink,
   WebhookSink,
@@ -46,9 +43,6 @@ export {
   type AlertMatcher,
   type InhibitRule,
   type Route,
-  type Scheduler,
-  type Stage,
-  type StageContext,
   type Notification,
   type NotifiedTransition,
   type Incident,

@@ -9,11 +9,9 @@ import {
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { Server } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { HealthMetricProducer } from './instrumentation/producer.js';
-import { ignoreServer } from './instrumentation/http/server-classifier.js';
+import { HealthMetricProducer, ignoreServer } from './instrumentation/index.js';
 import { WorkerLogRecordExporter, WorkerMetricExporter } from './otlp/index.js';
-import { ConsoleAlertProcessor } from './alerts/console-processor.js';
-import type { HealthReader } from './evaluator/health-reader.js';
+import type { HealthReader } from './evaluator/index.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -102,18 +100,21 @@ export function exportReaders(env: Env = process.env, owned?: OwnedExporters): {
   return { readers, producers };
 }
 
-/** Where the alert records of the LoggerProvider otel-health creates go. */
+/** Where the alerts of the `otel-log` sink go when otel-health creates the LoggerProvider. */
 export interface LogExportPlan {
-  /** OTLP/HTTP to this endpoint (off the main thread); undefined when not exported over OTLP. */
+  /** Alert records over OTLP/HTTP to this endpoint (off the main thread); undefined when not exported over OTLP. */
   otlpEndpoint?: string;
-  /** One console line per alert record. */
+  /**
+   * One console line per alert: not a LoggerProvider processor but the `console` sink, which
+   * then gets every notification routed to `otel-log` (AlertPipelineDeps.consoleWithOtelLog).
+   */
   console: boolean;
 }
 
 /**
  * Reads OTEL_LOGS_EXPORTER and the OTLP endpoint variables: OTLP when the exporter choice
  * allows it and an endpoint is set; the console when asked, or when nothing else is (the
- * embedded default); nothing at all with `none`.
+ * embedded default: with no endpoint, alerts go to the console sink); nothing at all with `none`.
  */
 export function logExportPlan(env: Env = process.env): LogExportPlan {
   let otlpEndpoint: string | undefined;
@@ -126,7 +127,10 @@ export function logExportPlan(env: Env = process.env): LogExportPlan {
   return { ...(otlpEndpoint !== undefined ? { otlpEndpoint } : {}), console: console || otlpEndpoint === undefined };
 }
 
-/** Log processors for alert events, as logExportPlan says. */
+/**
+ * Log processors for alert records, as logExportPlan says: the OTLP export, or none. The
+ * console output is not a processor: it is the `console` sink (see LogExportPlan.console).
+ */
 export function alertLogProcessors(env: Env = process.env, owned?: OwnedExporters): LogRecordProcessor[] {
   const plan = logExportPlan(env);
   const processors: LogRecordProcessor[] = [];
@@ -135,7 +139,6 @@ export function alertLogProcessors(env: Env = process.env, owned?: OwnedExporter
     owned?.add(exporter);
     processors.push(new BatchLogRecordProcessor({ exporter }));
   }
-  if (plan.console) processors.push(new ConsoleAlertProcessor());
   return processors;
 }
 

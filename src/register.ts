@@ -5,7 +5,7 @@
  * starts unmonitored: a preload must never stop the service it was meant to watch.
  */
 import { startHealthMonitoring } from './start.js';
-import type { HealthMonitor } from './evaluator/health-monitor.js';
+import type { HealthMonitor } from './monitor/index.js';
 
 const REGISTERED = Symbol.for('otel-health.register');
 const holder = globalThis as unknown as { [REGISTERED]?: Promise<HealthMonitor | undefined> };

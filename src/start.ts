@@ -1,16 +1,11 @@
 import { diag, metrics, type MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
-import { ConfigError, loadConfig, type ConfigIssue, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
-import { HealthReader } from './evaluator/health-reader.js';
-import { HealthMonitor } from './evaluator/health-monitor.js';
-import { acquireInstrumentation } from './instrumentation/index.js';
-import { startHostMetrics } from './instrumentation/runtime/index.js';
+import { loadConfig, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
+import { HealthReader } from './evaluator/index.js';
+import { HealthMonitor } from './monitor/index.js';
+import { acquireInstrumentation, SCOPE_NAME, startHostMetrics } from './instrumentation/index.js';
 import { buildResource, createLoggerProvider, createMeterProvider, logExportPlan, type OwnedExporters } from './providers.js';
-import { SCOPE_NAME } from './instrumentation/names.js';
-import { VERSION } from './version.js';
-import { parseAlertsConfig } from './alerts/pipeline.js';
-import type { HttpInstrumentationOptions } from './instrumentation/http/http-instrumentation.js';
-import { startStatusServer, type StatusServer } from './http/status-server.js';
-import type { LoggerProviderLike } from './model/otel-logs.js';
+import { VERSION, type LoggerProviderLike } from './model/index.js';
+import { startStatusServer, type StatusServer } from './http/index.js';
 import { alertDestinations, ownedLogDestinations, printLine, startupLine, warnLine } from './startup-message.js';
 
 /** Options of startHealthMonitoring: the MonitoringConfig fields plus how to join an existing SDK. */
@@ -56,30 +51,6 @@ async function withTimeout(work: Promise<unknown>, seconds: number): Promise<boo
   ]);
   clearTimeout(timer);
   return settled;
-}
-
-/**
- * The whole configuration, checked before anything starts: one ConfigError lists every bad
- * field, of the monitoring options and of the alert pipeline's `alerts` section alike.
- */
-function validate(input: MonitoringConfigInput): MonitoringConfig {
-  const issues: ConfigIssue[] = [];
-  let config: MonitoringConfig | undefined;
-  try {
-    config = loadConfig(input);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues.push(...error.issues);
-  }
-  try {
-    parseAlertsConfig(config?.alerts ?? input.alerts ?? {});
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const known = new Set(issues.map((i) => i.path));
-    issues.push(...error.issues.filter((i) => !known.has(i.path)));
-  }
-  if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
-  return config;
 }
 
 /** A service name a resource states (not the SDK's `unknown_service:*` placeholder). */
@@ -141,7 +112,9 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
     shutdownTimeout,
     ...input
   } = options;
-  let config = validate(input);
+  // The whole configuration, checked before anything starts (environment under explicit
+  // options): one ConfigError lists every bad field, the `alerts` section's included.
+  let config: MonitoringConfig = loadConfig(input);
   if (input.serviceName === undefined && (userReader !== undefined || userLoggerProvider !== undefined)) {
     const joined = await joinedServiceName(userReader, userLoggerProvider);
     if (joined !== undefined) config = { ...config, serviceName: joined };
@@ -175,13 +148,18 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       );
     }
   }
-  const instrumentation = acquireInstrumentation(config.http as HttpInstrumentationOptions);
+  const instrumentation = acquireInstrumentation(config.http);
 
   let status: StatusServer | undefined;
   const monitor = new HealthMonitor({
     config,
     reader,
     logger: loggerProvider.getLogger(SCOPE_NAME, VERSION),
+    // Our LoggerProvider with no OTLP endpoint (or OTEL_LOGS_EXPORTER=console): the console sink
+    // writes what goes to otel-log.
+    consoleWithOtelLog: ownedLoggerProvider !== undefined && logExportPlan(process.env).console,
+    // /health/ready turns 503 the moment shutdown begins, before the flush below.
+    beforeShutdown: () => status?.drain(),
     onShutdown: async () => {
       // Pending alert groups go out (and webhook queues get a bounded wait) before the loggers stop.
       await withTimeout(monitor.alerting.flush(), timeoutSeconds);
@@ -214,14 +192,6 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       statusProblem = `${address(host, port)} ${code}`;
       warnLine(`otel-health: the status server cannot listen on ${address(host, port)} (${code}); monitoring runs without the status page`);
     }
-    if (status !== undefined) {
-      // /health/ready turns 503 the moment shutdown begins, before the flush.
-      const shutdown = monitor.shutdown.bind(monitor);
-      monitor.shutdown = () => {
-        status?.drain();
-        return shutdown();
-      };
-    }
   }
   if (config.startupMessage) {
     try {
@@ -230,7 +200,7 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
         startupLine({
           serviceName: config.serviceName,
           checkInterval: config.checkInterval,
-          alerts: alertDestinations(parseAlertsConfig(config.alerts), otelLog),
+          alerts: alertDestinations(config.alertsPlan, otelLog),
           ...(hostMetricsProblem !== undefined ? { hostMetricsProblem } : {}),
           ...(status !== undefined ? { statusUrl: status.url } : {}),
           ...(statusProblem !== undefined ? { statusProblem } : {}),

@@ -7,7 +7,7 @@
  * monitoring runs, which is not a problem. stderr is kept for problems (a bad configuration in
  * the preload, a status port in use, an open status server beyond loopback).
  */
-import type { AlertsPlan } from './alerts/pipeline.js';
+import type { AlertsPlan } from './alerts/index.js';
 import type { LogExportPlan } from './providers.js';
 
 export interface StartupFacts {

@@ -38,7 +38,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Child, installCleanup, killAllChildren } from '../children.js';
+import { Child, installCleanup, killAllChildren } from '../../support/children.js';
 import { describeMachine, machineLines } from '../machine.js';
 import { formatSpread, spread } from '../stats.js';
 

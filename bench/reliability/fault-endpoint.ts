@@ -1,5 +1,5 @@
 /**
- * The fault endpoint: the tests' OTLP/HTTP receiver (test/helpers/otlp-receiver.ts) in its own
+ * The fault endpoint: the tests' OTLP/HTTP receiver (support/otlp-receiver.ts) in its own
  * child process, switched between the FaultModes of protocol.ts over IPC. In `up` mode it answers
  * 200 `{}`; what arrived is reduced to counts and to each `health.alert` log record's identity
  * (rule, fingerprint, transition, time), so that the scenario can tell which alert records
@@ -13,7 +13,7 @@
  *
  * Not meant to be run by hand: `node --import tsx bench/reliability/fault-endpoint.ts` with an IPC channel.
  */
-import { otlpAttributes, startOtlpReceiver, type OtlpKeyValue, type ReceiverMode } from '../../test/helpers/otlp-receiver.js';
+import { otlpAttributes, startOtlpReceiver, type OtlpKeyValue, type ReceiverMode } from '../../support/otlp-receiver.js';
 import { RETRY_AFTER_S, type EndpointCommand, type EndpointMessage, type EndpointStats, type FaultMode, type ReceivedAlert } from './protocol.js';
 import { sendToParent } from '../parent.js';
 

@@ -10,7 +10,7 @@
  *
  * Without `--short` the durations are those of issue 6 (about 16 minutes for the outage scenario)
  * and every verdict is asserted, throughput ratio and RSS growth included. `--short` makes every
- * phase a few seconds (the durations test/outage-under-load.test.ts uses) and asserts only the
+ * phase a few seconds (the durations test/system/outage-under-load.test.ts uses) and asserts only the
  * verdicts that are not noise-bound (throughput and RSS are then printed, not asserted).
  */
 import { writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installCleanup, killAllChildren } from '../children.js';
+import { installCleanup, killAllChildren } from '../../support/children.js';
 import { describeMachine } from '../machine.js';
 import { analyze, failures, type Verdict } from './analysis.js';
 import { listCases, runCase, type CaseResult } from './cases.js';

@@ -13,11 +13,11 @@
  *
  * This module only runs the scenario and returns what it saw; analysis.ts turns that into
  * figures and verdicts, report.ts into markdown. Used by run.ts (`npm run reliability`) and by
- * test/outage-under-load.test.ts (short durations).
+ * test/system/outage-under-load.test.ts (short durations).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Child } from '../children.js';
+import { Child } from '../../support/children.js';
 import type { LoadMessage, LoadResult } from '../protocol.js';
 import type { EndpointMessage, EndpointStats, FaultMode, HistoryTransition, ReceivedAlert, ServiceMessage, ServiceStats } from './protocol.js';
 

@@ -1,4 +1,4 @@
-import type { Alert, AlertTransition } from '../evaluator/types.js';
+import type { Alert, AlertTransition } from '../model/index.js';
 
 /**
  * The alerts firing now, by service, as seen from every transition (including those the

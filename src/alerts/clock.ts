@@ -11,18 +11,10 @@
 export interface Scheduler {
   /** Wall clock, epoch ms. */
   now(): number;
-  /**
-   * Monotonic clock, ms from an arbitrary origin, for durations. Optional for compatibility
-   * with schedulers written before it existed: without it, durations fall back to `now()`.
-   */
-  monotonic?(): number;
+  /** Monotonic clock, ms from an arbitrary origin: for every duration. */
+  monotonic(): number;
   /** Run `fn` after `ms` (monotonic); the returned function cancels it. */
   setTimeout(fn: () => void, ms: number): () => void;
-}
-
-/** The scheduler's monotonic reading, or its wall clock when it has none. */
-export function monotonicOf(scheduler: Scheduler): number {
-  return scheduler.monotonic !== undefined ? scheduler.monotonic() : scheduler.now();
 }
 
 export function realScheduler(now: () => number = Date.now, monotonic: () => number = () => performance.now()): Scheduler {

@@ -15,7 +15,7 @@
  * (16 hex) stays the same meanwhile and travels as `health.alert.incident` on every record.
  */
 import { createHash } from 'node:crypto';
-import type { Alert, RuleName } from '../evaluator/types.js';
+import type { Alert, RuleName } from '../model/index.js';
 import type { Incident, Notification, Stage, StageContext } from './stage.js';
 
 interface CorrelationRule {

@@ -15,9 +15,9 @@
  * on the monotonic clock (StageContext.monotonic), so a wall-clock step neither cuts the flap
  * window short nor stretches it, nor sends repeats early or late.
  */
-import type { Alert } from '../evaluator/types.js';
+import type { Alert, AlertTransition } from '../model/index.js';
 import { FlapDetector } from './flap.js';
-import type { Notification, NotifiedTransition, Stage, StageContext } from './stage.js';
+import { notificationOf, type Notification, type NotifiedTransition, type Stage, type StageContext } from './stage.js';
 
 export interface DedupOptions {
   /** Seconds: the flap window (changes are counted in it; quiet for it, a flapping alert has settled). */
@@ -26,6 +26,12 @@ export interface DedupOptions {
   flapThreshold: number;
   /** Seconds between re-sends of a still-firing alert; 0 never re-sends. */
   repeatInterval: number;
+  /**
+   * Each transition of the rule engine that `run` lets through (a `flapping` one included;
+   * folded ones, repeats and settled states made by `tick` or `flush` are not): the monitor's
+   * 'alert' event.
+   */
+  onAdmitted?: (transition: AlertTransition) => void;
 }
 
 export class DedupStage implements Stage {
@@ -35,8 +41,10 @@ export class DedupStage implements Stage {
   /** fingerprint → when it was last notified firing (any kind but resolved), monotonic ms. */
   private readonly lastSent = new Map<string, number>();
   repeats = 0;
+  private readonly onAdmitted: ((transition: AlertTransition) => void) | undefined;
 
   constructor(options: DedupOptions) {
+    this.onAdmitted = options.onAdmitted;
     this.flaps = new FlapDetector({ threshold: options.flapThreshold, window: options.cooldown });
     this.repeatMs = options.repeatInterval * 1000;
   }
@@ -52,7 +60,7 @@ export class DedupStage implements Stage {
   }
 
   run(notification: Notification, context: StageContext): Notification[] {
-    const monotonic = context.monotonic ?? context.now;
+    const { monotonic } = context;
     const kept: NotifiedTransition[] = [];
     for (const entry of notification.alerts) {
       if (entry.repeat === true) {
@@ -65,30 +73,34 @@ export class DedupStage implements Stage {
       this.sent(delivered, monotonic);
       kept.push(delivered);
     }
+    if (this.onAdmitted !== undefined) for (const entry of kept) this.onAdmitted(entry.transition);
     return kept.length === 0 ? [] : [{ ...notification, alerts: kept }];
   }
 
   /**
-   * What is due at `now` (wall, epoch ms: stamps) / `monotonic` (durations): the true state of
-   * alerts that stopped flapping, where the sinks do not have it, and one synthetic `firing`
-   * per firing alert last notified at least repeatInterval ago.
+   * What time made due (durations on `context.monotonic`, stamps from `context.now`): the true
+   * state of alerts that stopped flapping, where the sinks do not have it, and one synthetic
+   * `firing` per firing alert (`context.active`) last notified at least repeatInterval ago. One
+   * notification per service.
    */
-  due(now: number, firing: Alert[], monotonic: number = now): NotifiedTransition[] {
-    const out = this.settled(firing, monotonic, false);
-    if (!(this.repeatMs > 0)) return out;
-    for (const alert of firing) {
-      const last = this.lastSent.get(alert.fingerprint);
-      if (last === undefined || monotonic - last < this.repeatMs) continue;
-      this.lastSent.set(alert.fingerprint, monotonic);
-      this.repeats++;
-      out.push({ transition: { kind: 'firing', alert, at: now }, repeat: true });
+  tick(context: StageContext): Notification[] {
+    const firing = context.active.all();
+    const out = this.settled(firing, context.monotonic, false);
+    if (this.repeatMs > 0) {
+      for (const alert of firing) {
+        const last = this.lastSent.get(alert.fingerprint);
+        if (last === undefined || context.monotonic - last < this.repeatMs) continue;
+        this.lastSent.set(alert.fingerprint, context.monotonic);
+        this.repeats++;
+        out.push({ transition: { kind: 'firing', alert, at: context.now }, repeat: true });
+      }
     }
-    return out;
+    return byService(out, context.now);
   }
 
   /** At shutdown: the true state of every alert still flapping, where the sinks do not have it. */
-  settleAll(firing: Alert[], monotonic: number): NotifiedTransition[] {
-    return this.settled(firing, monotonic, true);
+  flush(context: StageContext): Notification[] {
+    return byService(this.settled(context.active.all(), context.monotonic, true), context.now);
   }
 
   private settled(firing: Alert[], monotonic: number, all: boolean): NotifiedTransition[] {
@@ -104,9 +116,10 @@ export class DedupStage implements Stage {
     return out;
   }
 
-  /** Forget what no longer matters (bounded memory). `monotonic`: the clock `due` got. */
-  prune(monotonic: number, firing: Alert[]): void {
-    this.flaps.prune(monotonic);
+  /** Forget what no longer matters (bounded memory): quiet alerts' change times, repeat times of alerts no longer firing. */
+  prune(context: StageContext): void {
+    this.flaps.prune(context.monotonic);
+    const firing = context.active.all();
     if (this.lastSent.size > firing.length) {
       const live = new Set(firing.map((a) => a.fingerprint));
       for (const fingerprint of this.lastSent.keys()) if (!live.has(fingerprint)) this.lastSent.delete(fingerprint);
@@ -119,4 +132,16 @@ export class DedupStage implements Stage {
     if (firing) this.lastSent.set(transition.alert.fingerprint, monotonic);
     else this.lastSent.delete(transition.alert.fingerprint);
   }
+}
+
+/** Entries of several services: one notification per service, in order of first appearance. */
+function byService(entries: NotifiedTransition[], at: number): Notification[] {
+  const services = new Map<string, NotifiedTransition[]>();
+  for (const entry of entries) {
+    const service = entry.transition.alert.serviceId;
+    let list = services.get(service);
+    if (list === undefined) services.set(service, (list = []));
+    list.push(entry);
+  }
+  return [...services].map(([service, alerts]) => notificationOf(service, alerts, at));
 }

@@ -11,14 +11,7 @@
  * Memory is bounded: per alert at most `threshold` change times, and alerts that neither flap
  * nor changed within the window are forgotten by `prune`.
  */
-import { MonitoringLevel, type AlertTransition } from '../evaluator/types.js';
-
-const RANK: Record<MonitoringLevel, number> = {
-  [MonitoringLevel.INFO]: 0,
-  [MonitoringLevel.WARNING]: 1,
-  [MonitoringLevel.ERROR]: 2,
-  [MonitoringLevel.CRITICAL]: 3,
-};
+import { MonitoringLevel, levelRank, type AlertTransition } from '../model/index.js';
 
 /** What to do with one transition. */
 export type FlapVerdict =
@@ -81,7 +74,7 @@ export class FlapDetector {
     if (flaps.flapping !== undefined) {
       flaps.flapping.changes++;
       const { alert } = transition;
-      const rises = transition.kind !== 'resolved' && RANK[alert.level] > RANK[flaps.flapping.highest ?? MonitoringLevel.INFO];
+      const rises = transition.kind !== 'resolved' && levelRank(alert.level) > levelRank(flaps.flapping.highest ?? MonitoringLevel.INFO);
       if (!rises) {
         this.folded++;
         return { kind: 'fold' };

@@ -11,9 +11,15 @@
  * groupWait and groupInterval are measured on the scheduler's monotonic clock (timers are
  * monotonic too): on the wall clock, a step back of an hour would hold a group's next
  * notification back for that hour. Notifications are stamped with the wall clock.
+ *
+ * Its shape: a Stage whose `run` always returns [] and whose output leaves later, through the
+ * `emit` callback, at the time the group is due (at once, inside `run`, when it is due already,
+ * as with both settings 0). Grouping holds notifications across time, so nothing can come back
+ * from `run`: the pipeline puts it last in its intake sequence and connects `emit` to the
+ * delivery sequence (correlate … route) and the sinks.
  */
-import { monotonicOf, type Scheduler } from './clock.js';
-import type { Notification, NotifiedTransition } from './stage.js';
+import type { Scheduler } from './clock.js';
+import type { Notification, NotifiedTransition, Stage, StageContext } from './stage.js';
 
 export interface GroupOptions {
   /** Seconds to wait for more transitions of a new group. */
@@ -32,7 +38,7 @@ interface Group {
   lastFlush: number | undefined;
 }
 
-export class GroupStage {
+export class GroupStage implements Stage {
   readonly name = 'group';
   private readonly groups = new Map<string, Group>();
   private readonly waitMs: number;
@@ -49,7 +55,8 @@ export class GroupStage {
     this.intervalMs = options.groupInterval * 1000;
   }
 
-  push(notification: Notification): void {
+  /** Hold `notification` in its group; the group goes out through `emit` when due. Returns []. */
+  run(notification: Notification, context: StageContext): Notification[] {
     const key = notification.groupKey;
     let group = this.groups.get(key);
     if (group === undefined) {
@@ -61,18 +68,20 @@ export class GroupStage {
       else group.omitted++;
     }
     group.omitted += notification.omitted;
-    if (group.cancel !== undefined) return;
-    const now = monotonicOf(this.scheduler);
+    if (group.cancel !== undefined) return [];
+    const now = context.monotonic;
     const fresh = group.lastFlush === undefined || now - group.lastFlush >= this.intervalMs;
     const due = fresh ? now + this.waitMs : group.lastFlush! + this.intervalMs;
     if (due <= now) {
-      this.flush(key, notification.service);
-      return;
+      this.release(key, notification.service);
+      return [];
     }
-    group.cancel = this.scheduler.setTimeout(() => this.flush(key, notification.service), due - now);
+    group.cancel = this.scheduler.setTimeout(() => this.release(key, notification.service), due - now);
+    return [];
   }
 
-  private flush(key: string, service: string): void {
+  /** A group is due (its timer, or at once): what it holds goes out through `emit`. */
+  private release(key: string, service: string): void {
     const group = this.groups.get(key);
     if (group === undefined) return;
     group.cancel?.();
@@ -82,21 +91,23 @@ export class GroupStage {
     const omitted = group.omitted;
     group.pending = [];
     group.omitted = 0;
-    group.lastFlush = monotonicOf(this.scheduler);
+    group.lastFlush = this.scheduler.monotonic();
     this.flushed++;
     this.emit({ groupKey: key, service, alerts, omitted, sinks: [], at: this.scheduler.now() });
   }
 
-  /** Send every pending group now (shutdown). */
-  flushAll(): void {
+  /** At shutdown: every pending group goes out now (through `emit`). Returns []. */
+  flush(_context?: StageContext): Notification[] {
     for (const [key, group] of this.groups) {
       const service = group.pending[0]?.transition.alert.serviceId ?? key;
-      this.flush(key, service);
+      this.release(key, service);
     }
+    return [];
   }
 
-  /** Forget idle groups (nothing pending, last notification ≥ groupInterval ago). `now`: the scheduler's monotonic clock. */
-  prune(now: number): void {
+  /** Forget idle groups (nothing pending, last notification ≥ groupInterval ago on the monotonic clock). */
+  prune(context: StageContext): void {
+    const now = context.monotonic;
     for (const [key, group] of this.groups) {
       if (group.cancel === undefined && group.pending.length === 0 && (group.lastFlush === undefined || now - group.lastFlush >= this.intervalMs)) {
         this.groups.delete(key);

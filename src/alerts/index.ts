@@ -1,6 +1,7 @@
 // The alert pipeline's public pieces.
-export { AlertPipeline, parseAlertsConfig, type AlertPipelineDeps, type AlertPipelineStats, type AlertsPlan } from './pipeline.js';
-export { ALERT_DEFAULTS, type AlertsInput, type AlertsSettings, type SinkConfig, type WebhookConfig, type CallbackFn } from './schema.js';
+export { AlertPipeline, type AlertPipelineDeps, type AlertPipelineStats } from './pipeline.js';
+// The alerts configuration is parsed in config/ (one schema for every setting); re-exported here for the pipeline's users.
+export { ALERT_DEFAULTS, parseAlertsConfig, type AlertsPlan, type AlertsInput, type AlertsSettings, type SinkConfig, type WebhookConfig, type CallbackFn } from '../config/index.js';
 export { sequence, fanOut, type Stage, type StageContext, type Notification, type NotifiedTransition, type Incident, type Sink, type SinkStats } from './stage.js';
 export { realScheduler, ManualScheduler, type Scheduler } from './clock.js';
 export { DedupStage, type DedupOptions } from './dedup.js';
@@ -15,4 +16,5 @@ export { OtelLogSink } from './sinks/otel-log.js';
 export { ConsoleSink } from './sinks/console.js';
 export { CallbackSink } from './sinks/callback.js';
 export { WebhookSink, parseRetryAfter, type WebhookOptions, type WebhookDeps, type WebhookStats } from './sinks/webhook.js';
-export { notificationJson, notificationLine } from './sinks/format.js';
+export { notificationJson, consoleLines } from './sinks/format.js';
+export { ALERT_EVENT_NAME } from './log-record.js';

@@ -12,8 +12,8 @@
  * receivers knew it at that level) has its drop notified even when the new level is inhibited,
  * or they would keep the old level until a resolve at a level they never saw fire.
  */
-import { MonitoringLevel } from '../evaluator/types.js';
-import type { Alert } from '../evaluator/types.js';
+import { ALERT_DEFAULTS } from '../config/index.js';
+import type { Alert } from '../model/index.js';
 import { matchesAlert, matchesEntry, type AlertMatcher } from './matchers.js';
 import type { Notification, NotifiedTransition, Stage, StageContext } from './stage.js';
 
@@ -22,10 +22,8 @@ export interface InhibitRule {
   target: AlertMatcher;
 }
 
-export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [
-  { source: { level: MonitoringLevel.CRITICAL }, target: { level: MonitoringLevel.WARNING } },
-  { source: { rule: 'check:*' }, target: { rule: ['error_rate', 'response_time'] } },
-];
+/** The rules used when `alerts.inhibit` is not given (ALERT_DEFAULTS.inhibit, in config/). */
+export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = ALERT_DEFAULTS.inhibit;
 
 export class InhibitStage implements Stage {
   readonly name = 'inhibit';

@@ -1,5 +1,5 @@
-import { SeverityNumber, type AlertLogRecord } from '../model/otel-logs.js';
-import { MonitoringLevel, type AlertTransition } from '../evaluator/types.js';
+import { SeverityNumber, type AlertLogRecord } from '../model/index.js';
+import { MonitoringLevel, type AlertTransition } from '../model/index.js';
 
 export const ALERT_EVENT_NAME = 'health.alert';
 
@@ -11,7 +11,7 @@ const SEVERITY: Record<MonitoringLevel, { number: number; text: string }> = {
 };
 
 /**
- * One alert transition as an OTel log event (DESIGN section 3). Severity from the level the
+ * One alert transition as an OTel log event (README "Alerts", alert records). Severity from the level the
  * alert fires at after the transition (9 / 13 / 17 / 21): a `de-escalated` record has the new,
  * lower level's severity; a `resolved` record is INFO with the level that was firing as its
  * attribute; a `flapping` record has its current level's severity, or INFO when it is currently

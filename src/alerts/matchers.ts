@@ -2,7 +2,7 @@
  * Matchers of routes, inhibition rules and silences. Every field given must match (AND); a list
  * matches any of its values (OR); a string ending in `*` matches by prefix (`check:*`).
  */
-import type { Alert, MonitoringLevel } from '../evaluator/types.js';
+import type { Alert, MonitoringLevel } from '../model/index.js';
 import type { NotifiedTransition } from './stage.js';
 
 export type Pattern = string | string[];

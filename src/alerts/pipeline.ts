@@ -1,92 +1,36 @@
 /**
- * The alert pipeline, built from the `alerts` configuration:
+ * The alert pipeline, built from the `alerts` configuration: two sequences of Stages joined by
+ * the group stage, then the sinks.
  *
- *   transitions ─► (alert history, by the monitor) ─► dedup (flap detection over `cooldown`,
- *     repeatInterval)
- *     ─► group (groupWait, groupInterval) ─► correlate ─► inhibit ─► silence
- *     ─► resolve-filter ─► route ─► sinks (fanned out, isolated)
+ *   transitions ─► (alert history, by the monitor)
+ *     ─► intake   = sequence(dedup (flap detection over `cooldown`, repeatInterval),
+ *                            group (groupWait, groupInterval: holds, emits later))
+ *     ─► delivery = sequence(correlate, inhibit, silence, resolve-filter, route)
+ *     ─► sinks (fanned out, isolated; the console sink too, for the default console output)
  *
+ * Three entry points, each one call on the sequences: `push` (a check's transitions: `run`),
+ * `tick` (once per check: `tick`, whose notifications — dedup's repeats and settled states —
+ * enter the intake after dedup, then `prune` of every stage) and `flush` (shutdown: `flush`).
  * Suppression only ever affects notification. Every stage takes its time from one injected
  * Scheduler: durations from its monotonic clock, timestamps and silences from its wall clock.
+ * A stage or sink that throws is reported through `onError` (the monitor: reportInternalError).
  */
-import type { LoggerLike as Logger } from '../model/otel-logs.js';
-import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import type { AlertTransition } from '../evaluator/types.js';
+import type { LoggerLike as Logger } from '../model/index.js';
+import type { AlertTransition } from '../model/index.js';
 import { ActiveAlerts } from './active.js';
-import { monotonicOf, realScheduler, type Scheduler } from './clock.js';
+import { realScheduler, type Scheduler } from './clock.js';
 import { CorrelateStage } from './correlate.js';
 import { DedupStage } from './dedup.js';
 import { GroupStage } from './group.js';
-import { DEFAULT_INHIBIT_RULES, InhibitStage, type InhibitRule } from './inhibit.js';
-import type { AlertMatcher } from './matchers.js';
-import { RouteStage, type Route } from './route.js';
-import { ALERT_DEFAULTS, alertsSchema, issuesOf, type AlertsSettings, type SinkConfig } from './schema.js';
+import { InhibitStage } from './inhibit.js';
+import { RouteStage } from './route.js';
+import type { AlertsPlan, SinkPlan } from '../config/index.js';
 import { SilenceStage, Silences } from './silence.js';
 import { fanOut, notificationOf, sequence, type Notification, type NotifiedTransition, type Sink, type SinkStats, type Stage, type StageContext } from './stage.js';
 import { CallbackSink } from './sinks/callback.js';
 import { ConsoleSink } from './sinks/console.js';
 import { OtelLogSink } from './sinks/otel-log.js';
-import { checkWebhookUrl, WebhookSink, type WebhookDeps } from './sinks/webhook.js';
-
-/** The validated alerts configuration: settings plus resolved sink definitions. */
-export interface AlertsPlan {
-  settings: AlertsSettings;
-  routes: Route[];
-  defaultSinks: string[];
-  inhibit: InhibitRule[];
-  /** Sink definitions with header values resolved from the environment. */
-  sinks: Map<string, SinkConfig & { resolvedHeaders?: Record<string, string> }>;
-}
-
-const BUILT_IN_SINKS: Record<string, SinkConfig> = { 'otel-log': { type: 'otel-log' }, console: { type: 'console' } };
-
-/**
- * Validate the `alerts` section; a bad one throws a ConfigError naming every bad field
- * (`alerts.routes.0.sinks`, `alerts.sinks.pager.url`, …). Header values are read from `env`;
- * a missing variable is named, its value never.
- */
-export function parseAlertsConfig(input: unknown, env: NodeJS.ProcessEnv = process.env, extraSinks: readonly string[] = []): AlertsPlan {
-  const parsed = alertsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new ConfigError(issuesOf(parsed.error, 'alerts'));
-  const settings = parsed.data;
-  const issues: ConfigIssue[] = [];
-  const sinks = new Map<string, SinkConfig & { resolvedHeaders?: Record<string, string> }>(Object.entries(BUILT_IN_SINKS));
-  for (const [name, sink] of Object.entries(settings.sinks)) {
-    if (sink.type !== 'webhook') {
-      sinks.set(name, sink);
-      continue;
-    }
-    try {
-      checkWebhookUrl(sink.url, sink.allowHttp);
-    } catch (error) {
-      issues.push({ path: `alerts.sinks.${name}.url`, message: (error as Error).message });
-    }
-    const resolvedHeaders: Record<string, string> = {};
-    for (const [header, value] of Object.entries(sink.headers)) {
-      if (typeof value === 'string') resolvedHeaders[header] = value;
-      else if (env[value.env] === undefined || env[value.env] === '') issues.push({ path: `alerts.sinks.${name}.headers.${header}`, message: `environment variable ${value.env} is not set` });
-      else resolvedHeaders[header] = env[value.env]!;
-    }
-    sinks.set(name, { ...sink, resolvedHeaders });
-  }
-  const known = (sink: string): boolean => sinks.has(sink) || extraSinks.includes(sink);
-  const routes: Route[] = [];
-  const names = new Set<string>();
-  settings.routes.forEach((route, i) => {
-    const list = [...(route.sink !== undefined ? [route.sink] : []), ...(route.sinks ?? [])];
-    if (list.length === 0) issues.push({ path: `alerts.routes.${i}`, message: 'must name a sink (sink) or sinks (sinks)' });
-    for (const sink of list) if (!known(sink)) issues.push({ path: `alerts.routes.${i}.${route.sink === sink ? 'sink' : 'sinks'}`, message: `unknown sink "${sink}" (define it under alerts.sinks)` });
-    const name = route.name ?? `route-${i}`;
-    if (names.has(name) || name === 'default') issues.push({ path: `alerts.routes.${i}.name`, message: `duplicate route name "${name}"` });
-    names.add(name);
-    routes.push({ name, match: route.match as AlertMatcher, sinks: list, continue: route.continue });
-  });
-  const defaultSinks = settings.defaultRoute?.sinks ?? [...ALERT_DEFAULTS.defaultSinks];
-  for (const sink of defaultSinks) if (!known(sink)) issues.push({ path: 'alerts.defaultRoute.sinks', message: `unknown sink "${sink}"` });
-  if (issues.length > 0) throw new ConfigError(issues);
-  const inhibit = settings.inhibit === false ? [] : ((settings.inhibit as InhibitRule[] | undefined) ?? [...DEFAULT_INHIBIT_RULES]);
-  return { settings, routes, defaultSinks, inhibit, sinks };
-}
+import { WebhookSink, type WebhookDeps } from './sinks/webhook.js';
 
 export interface AlertPipelineDeps {
   /** Where the otel-log sink emits. */
@@ -95,7 +39,6 @@ export interface AlertPipelineDeps {
   serviceName: string;
   /** Clocks and timers (default: Date.now, performance.now and unref'd timers). */
   scheduler?: Scheduler;
-  env?: NodeJS.ProcessEnv;
   /** Webhook retries: sleep, jitter, fetch, report. */
   webhook?: WebhookDeps;
   /** Sinks given as objects, by name (routes may name them). */
@@ -106,6 +49,13 @@ export interface AlertPipelineDeps {
   onError?: (where: string, error: unknown) => void;
   /** Console sink's writer. */
   write?: (line: string) => void;
+  /**
+   * The console is where `otel-log` records would be read (the LoggerProvider otel-health
+   * created has no OTLP endpoint, or OTEL_LOGS_EXPORTER asks for the console): every
+   * notification routed to the `otel-log` sink goes to the `console` sink as well, right after
+   * it (once, if the route names `console` too).
+   */
+  consoleWithOtelLog?: boolean;
 }
 
 export interface AlertPipelineStats {
@@ -159,30 +109,39 @@ export class AlertPipeline {
   private readonly active = new ActiveAlerts();
   private readonly dedup: DedupStage;
   private readonly group: GroupStage;
-  private readonly correlate = new CorrelateStage();
   private readonly inhibit: InhibitStage;
   private readonly silence: SilenceStage;
-  private readonly after: Stage;
+  /** dedup, then group (which holds notifications and hands them to `deliver` when due). */
+  private readonly intake: ReturnType<typeof sequence>;
+  /** What a group releases goes through these, then to the sinks. */
+  private readonly delivery: ReturnType<typeof sequence>;
   private readonly sinks = new Map<string, Sink>();
   private readonly deps: AlertPipelineDeps;
   private transitions = 0;
   private notifications = 0;
 
-  constructor(alerts: unknown, deps: AlertPipelineDeps) {
+  /** `plan`: the parsed `alerts` section (`parseConfig(…).alertsPlan`). */
+  constructor(plan: AlertsPlan, deps: AlertPipelineDeps) {
     this.deps = deps;
-    this.plan = parseAlertsConfig(alerts, deps.env ?? process.env, Object.keys(deps.sinks ?? {}));
+    this.plan = plan;
     this.scheduler = deps.scheduler ?? realScheduler();
     const { settings } = this.plan;
     this.silences = new Silences(() => this.scheduler.now());
-    this.dedup = new DedupStage({ cooldown: settings.cooldown, flapThreshold: settings.flapThreshold, repeatInterval: settings.repeatInterval });
+    this.dedup = new DedupStage({
+      cooldown: settings.cooldown,
+      flapThreshold: settings.flapThreshold,
+      repeatInterval: settings.repeatInterval,
+      ...(deps.onAdmitted !== undefined ? { onAdmitted: deps.onAdmitted } : {}),
+    });
     this.group = new GroupStage(
       { groupWait: settings.groupWait, groupInterval: settings.groupInterval, maxAlerts: settings.maxAlertsPerNotification },
       this.scheduler,
-      (n) => this.afterGroup(n),
+      (n) => this.deliver(n),
     );
     this.inhibit = new InhibitStage(this.plan.inhibit);
     this.silence = new SilenceStage(this.silences);
-    this.after = sequence(this.correlate, this.inhibit, this.silence, new ResolveFilter(), new RouteStage(this.plan.routes, this.plan.defaultSinks));
+    this.intake = sequence(this.dedup, this.group);
+    this.delivery = sequence(new CorrelateStage(), this.inhibit, this.silence, new ResolveFilter(), new RouteStage(this.plan.routes, this.plan.defaultSinks));
     for (const [name, config] of this.plan.sinks) {
       const sink = this.buildSink(name, config);
       if (sink !== undefined) this.sinks.set(name, sink);
@@ -190,7 +149,7 @@ export class AlertPipeline {
     for (const [name, sink] of Object.entries(deps.sinks ?? {})) this.sinks.set(name, sink);
   }
 
-  private buildSink(name: string, config: SinkConfig & { resolvedHeaders?: Record<string, string> }): Sink | undefined {
+  private buildSink(name: string, config: SinkPlan): Sink | undefined {
     switch (config.type) {
       case 'otel-log':
         return this.deps.logger === undefined ? undefined : new OtelLogSink(this.deps.logger, this.deps.serviceName, name);
@@ -202,18 +161,18 @@ export class AlertPipeline {
         return new WebhookSink(
           name,
           { ...config, headers: config.resolvedHeaders ?? {} },
-          { now: () => this.scheduler.now(), monotonic: () => monotonicOf(this.scheduler), ...this.deps.webhook },
+          { now: () => this.scheduler.now(), monotonic: () => this.scheduler.monotonic(), ...this.deps.webhook },
         );
     }
   }
 
   private context(): StageContext {
-    return { now: this.scheduler.now(), monotonic: monotonicOf(this.scheduler), active: this.active };
+    return { now: this.scheduler.now(), monotonic: this.scheduler.monotonic(), active: this.active };
   }
 
   /**
    * The transitions of one check (already in the alert history). Each service's go on as one
-   * notification; nothing here throws.
+   * notification into the intake; nothing here throws.
    */
   push(transitions: readonly AlertTransition[]): void {
     if (transitions.length === 0) return;
@@ -229,61 +188,52 @@ export class AlertPipeline {
     const context = this.context();
     for (const [service, alerts] of byService) {
       try {
-        for (const n of this.dedup.run(notificationOf(service, alerts, context.now), context)) {
-          for (const entry of n.alerts) this.deps.onAdmitted?.(entry.transition);
-          this.group.push(n);
-        }
+        this.intake.run(notificationOf(service, alerts, context.now), context);
       } catch (error) {
-        this.deps.onError?.('pipeline', error);
+        this.deps.onError?.('alert pipeline', error);
       }
     }
   }
 
-  /** Once per check: repeats of still-firing alerts that are due, and pruning. */
+  /** Once per check: what time made due (dedup's repeats and settled states) goes on; every stage prunes. */
   tick(): void {
     const context = this.context();
     try {
-      const firing = this.active.all();
-      const monotonic = context.monotonic ?? context.now;
-      this.pushByService(this.dedup.due(context.now, firing, monotonic), context.now);
-      this.dedup.prune(monotonic, firing);
-      this.group.prune(monotonic);
-      this.correlate.prune(context);
-      this.silences.prune(context.now);
+      this.intake.tick(context);
+      this.intake.prune(context);
+      this.delivery.prune(context);
     } catch (error) {
-      this.deps.onError?.('pipeline', error);
+      this.deps.onError?.('alert pipeline', error);
     }
   }
 
-  /** Entries made by dedup itself (repeats, settled states): one notification per service. */
-  private pushByService(entries: NotifiedTransition[], now: number): void {
-    const byService = new Map<string, NotifiedTransition[]>();
-    for (const entry of entries) {
-      const service = entry.transition.alert.serviceId;
-      let list = byService.get(service);
-      if (list === undefined) byService.set(service, (list = []));
-      list.push(entry);
-    }
-    for (const [service, alerts] of byService) this.group.push(notificationOf(service, alerts, now));
-  }
-
-  private afterGroup(notification: Notification): void {
+  /** A group released a notification: the delivery stages, then the sinks of each route taken. */
+  private deliver(notification: Notification): void {
     let out: Notification[];
     try {
-      out = this.after.run(notification, this.context());
+      out = this.delivery.run(notification, this.context());
     } catch (error) {
-      this.deps.onError?.('pipeline', error);
+      this.deps.onError?.('alert pipeline', error);
       return;
     }
     for (const n of out) {
       this.notifications++;
-      const targets: Sink[] = [];
-      for (const name of n.sinks) {
-        const sink = this.sinks.get(name);
-        if (sink !== undefined) targets.push(sink);
-      }
-      fanOut(targets, (sink, error) => this.deps.onError?.(`sink ${sink.name}`, error))(n);
+      fanOut(this.targets(n.sinks), (sink, error) => this.deps.onError?.(`sink ${sink.name}`, error))(n);
     }
+  }
+
+  /** The sinks a route names, in its order; with consoleWithOtelLog, `console` right after `otel-log`. */
+  private targets(names: readonly string[]): Sink[] {
+    const targets: Sink[] = [];
+    const add = (name: string): void => {
+      const sink = this.sinks.get(name);
+      if (sink !== undefined && !targets.includes(sink)) targets.push(sink);
+    };
+    for (const name of names) {
+      add(name);
+      if (name === 'otel-log' && this.deps.consoleWithOtelLog === true) add('console');
+    }
+    return targets;
   }
 
   /**
@@ -292,12 +242,10 @@ export class AlertPipeline {
    */
   async flush(): Promise<void> {
     try {
-      const context = this.context();
-      this.pushByService(this.dedup.settleAll(this.active.all(), context.monotonic ?? context.now), context.now);
+      this.intake.flush(this.context());
     } catch (error) {
-      this.deps.onError?.('pipeline', error);
+      this.deps.onError?.('alert pipeline', error);
     }
-    this.group.flushAll();
     await Promise.all([...this.sinks.values()].map((s) => s.flush?.().catch(() => undefined)));
   }
 

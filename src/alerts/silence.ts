@@ -4,10 +4,10 @@
  * kept for `list({ expired: true })` until pruned an hour after expiry.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/index.js';
 import { matchesEntry, type AlertMatcher } from './matchers.js';
-import { matcherSchema, issuesOf } from './schema.js';
-import type { Notification, Stage } from './stage.js';
+import { issuesOf, matcherSchema } from '../config/index.js';
+import type { Notification, Stage, StageContext } from './stage.js';
 
 export interface SilenceInput {
   matchers: AlertMatcher;
@@ -95,7 +95,7 @@ export class SilenceStage implements Stage {
 
   constructor(private readonly silences: Silences) {}
 
-  run(notification: Notification, context: { now: number }): Notification[] {
+  run(notification: Notification, context: Pick<StageContext, 'now'>): Notification[] {
     const active = this.silences.activeAt(context.now);
     if (active.length === 0) return [notification];
     const kept = notification.alerts.filter((entry) => {
@@ -104,5 +104,10 @@ export class SilenceStage implements Stage {
       return !muted;
     });
     return kept.length === 0 ? [] : [{ ...notification, alerts: kept }];
+  }
+
+  /** Forget silences expired more than an hour ago (wall clock: silences are wall-clock by nature). */
+  prune(context: StageContext): void {
+    this.silences.prune(context.now);
   }
 }

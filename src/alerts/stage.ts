@@ -1,10 +1,13 @@
 /**
  * The alert pipeline's vocabulary, after Alertmanager's notify pipeline: a Stage takes one
  * Notification and returns the notifications that go on (none: dropped, several: split, as the
- * router does). `sequence` chains stages; `fanOut` sends one notification to several sinks, each
- * isolated from the others' errors and delays.
+ * router does). A stage that acts on time as well as on input has `tick`, whose notifications
+ * enter the sequence after it, as if that stage had returned them; every stage that keeps state
+ * has `prune(context)`, called once per tick. `sequence` chains stages (and their ticks, prunes
+ * and flushes); `fanOut` sends one notification to several sinks, each isolated from the others'
+ * errors and delays.
  */
-import type { AlertTransition, RuleName } from '../evaluator/types.js';
+import type { AlertTransition, RuleName } from '../model/index.js';
 import type { ActiveAlerts } from './active.js';
 
 /** Alerts that fire together on one service (see correlate.ts). */
@@ -53,32 +56,57 @@ export interface StageContext {
   /** Now, epoch ms (the injected wall clock): for timestamps and silences. */
   now: number;
   /**
-   * Now on the injected monotonic clock, ms: for durations (cooldown, repeatInterval), which a
-   * wall-clock step must not stretch or cut. Absent: durations use `now`.
+   * Now on the injected monotonic clock, ms: for durations (cooldown, repeatInterval,
+   * groupWait/groupInterval), which a wall-clock step must not stretch or cut.
    */
-  monotonic?: number;
+  monotonic: number;
   /** Every alert firing now, whether or not it was notified. */
   active: ActiveAlerts;
 }
 
 export interface Stage {
   readonly name: string;
+  /** One notification in; the notifications that go on out (none: held or dropped). */
   run(notification: Notification, context: StageContext): Notification[];
+  /**
+   * Once per check: notifications the stage makes on its own because time passed (dedup's
+   * repeats and settled flapping alerts). In a sequence they go on through the stages after it.
+   */
+  tick?(context: StageContext): Notification[];
+  /** At shutdown: what the stage still holds back, now (in a sequence, through the stages after it). */
+  flush?(context: StageContext): Notification[];
+  /** Once per tick, after `tick`: forget what no longer matters (bounded memory). Stages that keep state have it. */
+  prune?(context: StageContext): void;
 }
 
 /** Stages in order: each one's outputs are the next one's inputs. */
-export function sequence(...stages: Stage[]): Stage {
+export function sequence(...stages: Stage[]): Stage & Required<Pick<Stage, 'tick' | 'flush' | 'prune'>> {
+  /** `notifications` through stages[from…]. */
+  const through = (from: number, notifications: Notification[], context: StageContext): Notification[] => {
+    let current = notifications;
+    for (let i = from; i < stages.length && current.length > 0; i++) {
+      const next: Notification[] = [];
+      for (const n of current) next.push(...stages[i]!.run(n, context));
+      current = next;
+    }
+    return current;
+  };
+  /** What each stage's `tick` (or `flush`) makes, each through the stages after it, in stage order. */
+  const made = (method: 'tick' | 'flush', context: StageContext): Notification[] => {
+    const out: Notification[] = [];
+    stages.forEach((stage, i) => {
+      const own = stage[method]?.(context);
+      if (own !== undefined && own.length > 0) out.push(...through(i + 1, own, context));
+    });
+    return out;
+  };
   return {
     name: `sequence(${stages.map((s) => s.name).join(', ')})`,
-    run(notification, context) {
-      let current = [notification];
-      for (const stage of stages) {
-        const next: Notification[] = [];
-        for (const n of current) next.push(...stage.run(n, context));
-        if (next.length === 0) return next;
-        current = next;
-      }
-      return current;
+    run: (notification, context) => through(0, [notification], context),
+    tick: (context) => made('tick', context),
+    flush: (context) => made('flush', context),
+    prune(context) {
+      for (const stage of stages) stage.prune?.(context);
     },
   };
 }

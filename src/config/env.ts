@@ -24,7 +24,7 @@
  * `key=value` pairs: `warning=0.05,error=0.1,critical=0.25,for=30,recovery=0.8,minRequests=10`.
  * An empty variable counts as unset, as in the OpenTelemetry SDK.
  */
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../model/index.js';
 import { formatPath, safeParseConfig } from './parse.js';
 import type { MonitoringConfig, MonitoringConfigInput } from './schema.js';
 
@@ -259,7 +259,8 @@ export function loadConfig(options?: unknown, env: Env = process.env): Monitorin
     const v = ENV_VARS.find((e) => e.name === i.path);
     return v === undefined || !overridden(v.path);
   });
-  const result = safeParseConfig(mergeEnvInput(reading.input, options));
+  // Webhook header variables (`{ env: 'NAME' }` in alerts.sinks) are read from the same environment.
+  const result = safeParseConfig(mergeEnvInput(reading.input, options), { env });
   if (!result.success) issues.push(...attribute(result.issues, sources));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return result.config;

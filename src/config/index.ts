@@ -1,8 +1,24 @@
-export { ConfigError, type ConfigIssue } from './errors.js';
-export { parseConfig, safeParseConfig } from './parse.js';
+export { ConfigError, type ConfigIssue } from '../model/index.js';
+export { parseConfig, safeParseConfig, parseAlertsConfig, issuesOf } from './parse.js';
 export { configFromEnv, loadConfig, mergeEnvInput, ENV_VARS, type Env } from './env.js';
 export {
-  DEFAULT_ALERT_COOLDOWN,
+  ALERT_DEFAULTS,
+  matcherSchema,
+  type AlertMatcherConfig,
+  type AlertsInput,
+  type AlertsPlan,
+  type AlertsPlanOptions,
+  type AlertsSettings,
+  type CallbackFn,
+  type InhibitRuleConfig,
+  type LevelName,
+  type RoutePlan,
+  type SinkConfig,
+  type SinkPlan,
+  type WebhookConfig,
+} from './alerts.js';
+export { checkWebhookUrl } from './webhook-url.js';
+export {
   DEFAULT_CHECK_INTERVAL,
   DEFAULT_CHECK_TIMEOUT,
   DEFAULT_FOR,
@@ -11,19 +27,19 @@ export {
   DEFAULT_MIN_REQUESTS,
   DEFAULT_RECOVERY,
   DEFAULT_SERVICE_NAME,
-  LEVEL_NAMES,
   RUNTIME_OPTION_KEYS,
   monitoringConfigSchema,
-  type AlertsConfig,
   type HealthCheckConfig,
   type HealthCheckFunction,
   type HealthCheckInput,
   type HttpConfig,
-  type LevelName,
+  type HttpInstrumentationOptions,
   type LevelThresholds,
   type MonitoringConfig,
   type MonitoringConfigInput,
+  type ParseOptions,
   type ResourceThresholds,
   type RuleConfig,
+  type StatusServerConfig,
   type ThresholdInput,
 } from './schema.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors.js';
-import { monitoringConfigSchema, type MonitoringConfig } from './schema.js';
+import { ConfigError, type ConfigIssue } from '../model/index.js';
+import { alertsSchema, type AlertsPlan, type AlertsPlanOptions } from './alerts.js';
+import { monitoringConfigSchema, type MonitoringConfig, type ParseOptions } from './schema.js';
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -36,10 +37,40 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 const SHOWS_INPUT = new Set(['invalid_type', 'too_small', 'too_big', 'invalid_value', 'not_multiple_of', 'invalid_format']);
 
-/** zod issues → ConfigIssues, one per bad field (an unknown key each on its own line). */
+function withInput(issue: ZodIssue, message: string): string {
+  if (SHOWS_INPUT.has(issue.code) && 'input' in issue) {
+    const got = describeInput(issue.input);
+    if (got !== undefined) return `${message} (got ${got})`;
+  }
+  return message;
+}
+
+/**
+ * An issue inside the `alerts` section: its path with dots (`alerts.routes.0.sinks`), unknown
+ * fields listed at their object, a union's own message.
+ */
+function alertsIssue(issue: ZodIssue): ConfigIssue {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') return { path, message: `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}` };
+  return { path, message: withInput(issue, issue.message) };
+}
+
+/** zod issues of a piece of the alerts section (a silence's matchers) as ConfigIssues under `prefix`. */
+export function issuesOf(error: z.ZodError, prefix: string): ConfigIssue[] {
+  return error.issues.map((issue) => alertsIssue({ ...issue, path: [prefix, ...issue.path].filter((p) => p !== '') }));
+}
+
+/**
+ * zod issues → ConfigIssues, one per bad field (an unknown key each on its own line; in the
+ * `alerts` section see alertsIssue).
+ */
 export function toConfigIssues(issues: readonly ZodIssue[], input?: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
+    if (issue.path[0] === 'alerts') {
+      out.push(alertsIssue(issue));
+      continue;
+    }
     // A threshold written as a number is its ERROR level: report it at the threshold itself.
     const path = [...issue.path];
     let prefix = '';
@@ -59,12 +90,7 @@ export function toConfigIssues(issues: readonly ZodIssue[], input?: unknown): Co
         continue;
       }
     }
-    let message = issue.message;
-    if (SHOWS_INPUT.has(issue.code) && 'input' in issue) {
-      const got = describeInput(issue.input);
-      if (got !== undefined) message += ` (got ${got})`;
-    }
-    out.push({ path: formatPath(path), message: prefix + message });
+    out.push({ path: formatPath(path), message: prefix + withInput(issue, issue.message) });
   }
   return out;
 }
@@ -72,38 +98,33 @@ export function toConfigIssues(issues: readonly ZodIssue[], input?: unknown): Co
 /** Validate without throwing. */
 export function safeParseConfig(
   input: unknown,
+  options: ParseOptions = {},
 ): { success: true; config: MonitoringConfig } | { success: false; issues: ConfigIssue[] } {
-  const result = monitoringConfigSchema.safeParse(input === undefined ? {} : input, { reportInput: true });
+  const result = monitoringConfigSchema(options).safeParse(input === undefined ? {} : input, { reportInput: true });
   if (result.success) return { success: true, config: result.data };
-  const issues = toConfigIssues(result.error.issues, input);
-  // zod skips the object-level refinement (retention ≥ interval) once a field failed; check it
-  // here too so every bad field is named in one go.
-  if (typeof input === 'object' && input !== null) {
-    const { checkInterval, metricsRetention } = input as { checkInterval?: unknown; metricsRetention?: unknown };
-    const interval = checkInterval === undefined ? 15 : checkInterval;
-    if (
-      typeof interval === 'number' &&
-      typeof metricsRetention === 'number' &&
-      interval > 0 &&
-      metricsRetention > 0 &&
-      metricsRetention < interval &&
-      !issues.some((i) => i.path === 'metricsRetention')
-    ) {
-      issues.push({
-        path: 'metricsRetention',
-        message: `must be ≥ checkInterval (${interval} s), or no history is kept (got ${metricsRetention})`,
-      });
-    }
-  }
-  return { success: false, issues };
+  return { success: false, issues: toConfigIssues(result.error.issues, input) };
 }
 
 /**
  * The configuration with every default applied. Throws a ConfigError naming every bad field
- * and why. Pure: environment variables are not read (see loadConfig).
+ * and why. Environment variables are not read (see loadConfig), except those the `alerts`
+ * section names for webhook header values (`{ env: 'VARIABLE' }`), read from `options.env`
+ * (default process.env). `options.sinks` names sinks given to the monitor as objects.
  */
-export function parseConfig(input: unknown): MonitoringConfig {
-  const result = safeParseConfig(input);
+export function parseConfig(input: unknown, options: ParseOptions = {}): MonitoringConfig {
+  const result = safeParseConfig(input, options);
   if (!result.success) throw new ConfigError(result.issues);
   return result.config;
+}
+
+/**
+ * The `alerts` section alone, parsed by the same schema: its plan, or a ConfigError naming every
+ * bad field (`alerts.routes.0.sinks`, `alerts.sinks.pager.url`, …). Header values are read from
+ * `env`; a missing variable is named, its value never. For tests and tools; the monitor takes
+ * `parseConfig(...).alertsPlan`.
+ */
+export function parseAlertsConfig(input: unknown, env?: AlertsPlanOptions['env'], sinks?: readonly string[]): AlertsPlan {
+  const result = alertsSchema({ ...(env !== undefined ? { env } : {}), ...(sinks !== undefined ? { sinks } : {}) }).safeParse(input, { reportInput: true });
+  if (result.success) return result.data.plan;
+  throw new ConfigError(toConfigIssues(result.error.issues.map((issue) => ({ ...issue, path: ['alerts', ...issue.path] }))));
 }

@@ -1,5 +1,5 @@
 /**
- * MonitoringConfig: the seed's monitoring configuration in camelCase, validated by zod.
+ * MonitoringConfig: the monitoring configuration (README "Configuration"), validated by zod.
  *
  * Times are in seconds (fractions allowed). A rule's threshold is written as
  * - a number: its ERROR level only (`errorThreshold: 0.2`);
@@ -16,11 +16,11 @@
  * the lowest level), `minRequests` (error_rate and response_time only: a window with fewer
  * requests or operations is not judged; default 5).
  */
+import type { IncomingMessage } from 'node:http';
+import type { Server } from 'node:net';
 import { z } from 'zod';
-import { MonitoringLevel } from '../evaluator/types.js';
-
-export type LevelName = 'warning' | 'error' | 'critical';
-export const LEVEL_NAMES: readonly LevelName[] = ['warning', 'error', 'critical'];
+import { LEVEL_NAMES, MonitoringLevel } from '../model/index.js';
+import { alertsSchema, type AlertsInput, type AlertsPlan, type AlertsPlanOptions } from './alerts.js';
 
 /** Thresholds per level, in the rule's unit; an absent level is not used. */
 export interface LevelThresholds {
@@ -65,23 +65,22 @@ export interface ResourceThresholds {
   eventLoopDelay: RuleConfig | false;
 }
 
-export interface AlertsConfig {
-  /** Seconds before the same alert (fingerprint) is notified again. */
-  cooldown: number;
-  /** Further alert settings (routes, sinks) belong to the alert pipeline, which validates them. */
-  [key: string]: unknown;
+/** Which servers and requests the HTTP instrumentation does not measure (the `http` option). */
+export interface HttpInstrumentationOptions {
+  /** Servers never measured (e.g. an internal metrics port). Default: none. */
+  ignoreServers?: Server[];
+  /** Listening ports never measured. Default: none. */
+  ignorePorts?: number[];
+  /** Exact request paths never measured, query string ignored (e.g. `/health/live`). Default: none. */
+  ignorePaths?: string[];
+  /** Return true to leave a request out. Called once per request; a throw counts as false. */
+  ignoreRequest?: (request: IncomingMessage) => boolean;
 }
 
-/** What `http` passes to the HTTP instrumentation (see HttpInstrumentationOptions). */
-export interface HttpConfig {
-  /** Exact request paths never measured (query string ignored), e.g. `/health/live`. */
+/** `http` after parsing: the lists always present. */
+export interface HttpConfig extends HttpInstrumentationOptions {
   ignorePaths: string[];
-  /** Listening ports never measured. */
   ignorePorts: number[];
-  /** Servers never measured. */
-  ignoreServers?: object[];
-  /** Return true to leave a request out. */
-  ignoreRequest?: (request: never) => boolean;
 }
 
 /**
@@ -123,7 +122,13 @@ export interface MonitoringConfig {
   /** Rule `response_time`: p95 response time, seconds. */
   responseTimeThreshold: RuleConfig | false;
   resourceThresholds: ResourceThresholds;
-  alerts: AlertsConfig;
+  /**
+   * The `alerts` section as written (validated), with `cooldown` always present; alertsPlan is
+   * what it means (every default applied).
+   */
+  alerts: AlertsInput & { cooldown: number };
+  /** The alert pipeline's plan: every alert default applied, routes, sinks, inhibition rules. */
+  alertsPlan: AlertsPlan;
   /** Custom health checks, in the order given. */
   checks: HealthCheckConfig[];
   http: HttpConfig;
@@ -156,10 +161,11 @@ export interface MonitoringConfigInput {
     connections?: ThresholdInput;
     eventLoopDelay?: ThresholdInput;
   };
-  alerts?: { cooldown?: number; [key: string]: unknown };
+  /** Alert handling: cooldown, routes, sinks, inhibition (see config/alerts.ts). */
+  alerts?: AlertsInput;
   /** By name (`{ db: () => ping() }`), or a list of `{ name, check, … }`. */
   checks?: Record<string, HealthCheckInput> | Array<HealthCheckInput & { name: string }>;
-  http?: Partial<HttpConfig>;
+  http?: HttpInstrumentationOptions;
   /** Start the status server: `{ port, host?, token? }`; `false` keeps it off even when the environment sets it. */
   statusServer?: { port?: number; host?: string; token?: string } | false;
   /** One line on stdout when monitoring starts. Default true; `false` (or OTEL_HEALTH_STARTUP_MESSAGE=false) turns it off. */
@@ -167,12 +173,11 @@ export interface MonitoringConfigInput {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Defaults (DESIGN section 3; the seed's numbers are the ERROR levels of error rate and latency).
+// Defaults, as README's "Configuration" table lists them (a number given for a threshold is its ERROR level).
 
 export const DEFAULT_SERVICE_NAME = 'unknown_service:node';
 export const DEFAULT_CHECK_INTERVAL = 15;
 export const DEFAULT_METRICS_RETENTION = 86_400;
-export const DEFAULT_ALERT_COOLDOWN = 300;
 export const DEFAULT_STATUS_HOST = '127.0.0.1';
 /** Shortest status server token accepted. */
 export const MIN_STATUS_TOKEN_LENGTH = 16;
@@ -183,9 +188,9 @@ export const DEFAULT_MIN_REQUESTS = 5;
 export const DEFAULT_CHECK_TIMEOUT = 5;
 
 export const DEFAULT_LEVELS = {
-  /** Error rate 0..1: WARNING 5 %, ERROR 10 % (the seed's error_threshold), CRITICAL 25 %. */
+  /** Error rate 0..1: WARNING 5 %, ERROR 10 % (the README's default error threshold), CRITICAL 25 %. */
   errorRate: { warning: 0.05, error: 0.1, critical: 0.25 },
-  /** p95 response time, s: WARNING 0.5, ERROR 1.0 (the seed's response_time_threshold), CRITICAL 2.5. */
+  /** p95 response time, s: WARNING 0.5, ERROR 1.0 (the README's default response-time threshold), CRITICAL 2.5. */
   responseTime: { warning: 0.5, error: 1, critical: 2.5 },
   /** CPU utilisation 0..1 of available CPUs. */
   cpu: { warning: 0.7, error: 0.85, critical: 0.95 },
@@ -347,20 +352,13 @@ const httpSchema = z
         })
         .default(() => []),
       ignoreServers: z
-        .array(z.custom<object>((v) => typeof v === 'object' && v !== null, { error: 'must be a server object' }), {
+        .array(z.custom<Server>((v) => typeof v === 'object' && v !== null, { error: 'must be a server object' }), {
           error: 'must be a list of servers',
         })
         .optional(),
-      ignoreRequest: functionSchema<(request: never) => boolean>().optional(),
+      ignoreRequest: functionSchema<(request: IncomingMessage) => boolean>().optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object { ignorePaths, ignorePorts, … }' : undefined) },
-  )
-  .prefault({});
-
-const alertsSchema = z
-  .looseObject(
-    { cooldown: nonNegativeSeconds().default(DEFAULT_ALERT_COOLDOWN) },
-    { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object { cooldown, … }' : undefined) },
   )
   .prefault({});
 
@@ -424,59 +422,75 @@ const resourceSchema = z
  */
 export const RUNTIME_OPTION_KEYS = ['reader', 'loggerProvider', 'meterProvider'] as const;
 
-export const monitoringConfigSchema = z
-  .strictObject(
-    {
-      serviceName: z
-        .string({ error: 'must be a string' })
-        .trim()
-        .min(1, 'must not be empty')
-        .default(DEFAULT_SERVICE_NAME),
-      checkInterval: seconds().max(86_400, 'must be at most 86400 seconds (a day)').default(DEFAULT_CHECK_INTERVAL),
-      metricsRetention: seconds().default(DEFAULT_METRICS_RETENTION),
-      errorThreshold: thresholdSchema('ratio', DEFAULT_LEVELS.errorRate, true),
-      responseTimeThreshold: thresholdSchema('seconds', DEFAULT_LEVELS.responseTime, true),
-      resourceThresholds: resourceSchema,
-      alerts: alertsSchema,
-      checks: checksSchema,
-      http: httpSchema,
-      statusServer: statusServerSchema,
-      startupMessage: z.boolean({ error: 'must be true or false' }).default(true),
-      reader: z.unknown().optional(),
-      loggerProvider: z.unknown().optional(),
-      meterProvider: z.unknown().optional(),
-    },
-    { error: (issue) => (issue.code === 'invalid_type' ? 'the options must be an object' : undefined) },
-  )
-  .superRefine((c, ctx) => {
-    if (c.metricsRetention < c.checkInterval) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['metricsRetention'],
-        message: `must be ≥ checkInterval (${c.checkInterval} s), or no history is kept (got ${c.metricsRetention})`,
-        input: c.metricsRetention,
-      });
-    }
-  })
-  .transform((c): MonitoringConfig => {
-    const timeout = Math.min(DEFAULT_CHECK_TIMEOUT, c.checkInterval);
-    return {
-      serviceName: c.serviceName,
-      checkInterval: c.checkInterval,
-      metricsRetention: c.metricsRetention,
-      errorThreshold: c.errorThreshold,
-      responseTimeThreshold: c.responseTimeThreshold,
-      resourceThresholds: c.resourceThresholds,
-      alerts: c.alerts as AlertsConfig,
-      checks: Object.entries(c.checks ?? {}).map(([name, entry]) => ({
-        name: name.trim(),
-        check: entry.check,
-        timeout: entry.timeout ?? timeout,
-        level: entry.level ?? MonitoringLevel.ERROR,
-        for: entry.for ?? DEFAULT_FOR,
-      })),
-      http: c.http,
-      ...(c.statusServer ? { statusServer: c.statusServer } : {}),
-      startupMessage: c.startupMessage,
-    };
-  });
+/** What parsing needs besides the input: where alert header variables are read, sinks given as objects. */
+export type ParseOptions = AlertsPlanOptions;
+
+const positive = (v: unknown): v is number => typeof v === 'number' && v > 0;
+
+/**
+ * The one schema of the whole configuration, the `alerts` section included. Every problem is
+ * an issue with its path; the retention ≥ interval rule is checked even next to other problems.
+ */
+export function monitoringConfigSchema(options: ParseOptions = {}) {
+  return z
+    .strictObject(
+      {
+        serviceName: z
+          .string({ error: 'must be a string' })
+          .trim()
+          .min(1, 'must not be empty')
+          .default(DEFAULT_SERVICE_NAME),
+        checkInterval: seconds().max(86_400, 'must be at most 86400 seconds (a day)').default(DEFAULT_CHECK_INTERVAL),
+        metricsRetention: seconds().default(DEFAULT_METRICS_RETENTION),
+        errorThreshold: thresholdSchema('ratio', DEFAULT_LEVELS.errorRate, true),
+        responseTimeThreshold: thresholdSchema('seconds', DEFAULT_LEVELS.responseTime, true),
+        resourceThresholds: resourceSchema,
+        alerts: alertsSchema(options),
+        checks: checksSchema,
+        http: httpSchema,
+        statusServer: statusServerSchema,
+        startupMessage: z.boolean({ error: 'must be true or false' }).default(true),
+        reader: z.unknown().optional(),
+        loggerProvider: z.unknown().optional(),
+        meterProvider: z.unknown().optional(),
+        // A parsed configuration parses again: its plan is recomputed from `alerts`.
+        alertsPlan: z.unknown().optional(),
+      },
+      { error: (issue) => (issue.code === 'invalid_type' ? 'the options must be an object' : undefined) },
+    )
+    .refine((c) => !(positive(c.metricsRetention) && positive(c.checkInterval) && c.metricsRetention < c.checkInterval), {
+      path: ['metricsRetention'],
+      error: (issue) => {
+        const c = issue.input as { checkInterval: number; metricsRetention: number };
+        return `must be ≥ checkInterval (${c.checkInterval} s), or no history is kept (got ${c.metricsRetention})`;
+      },
+      // Also when other fields failed (zod skips refinements then by default): every bad field in one go.
+      when: (payload) => {
+        const c = payload.value as { checkInterval?: unknown; metricsRetention?: unknown } | undefined;
+        return positive(c?.checkInterval) && positive(c?.metricsRetention);
+      },
+    })
+    .transform((c): MonitoringConfig => {
+      const timeout = Math.min(DEFAULT_CHECK_TIMEOUT, c.checkInterval);
+      return {
+        serviceName: c.serviceName,
+        checkInterval: c.checkInterval,
+        metricsRetention: c.metricsRetention,
+        errorThreshold: c.errorThreshold,
+        responseTimeThreshold: c.responseTimeThreshold,
+        resourceThresholds: c.resourceThresholds,
+        alerts: { ...c.alerts.written, cooldown: c.alerts.plan.settings.cooldown },
+        alertsPlan: c.alerts.plan,
+        checks: Object.entries(c.checks ?? {}).map(([name, entry]) => ({
+          name: name.trim(),
+          check: entry.check,
+          timeout: entry.timeout ?? timeout,
+          level: entry.level ?? MonitoringLevel.ERROR,
+          for: entry.for ?? DEFAULT_FOR,
+        })),
+        http: c.http,
+        ...(c.statusServer ? { statusServer: c.statusServer } : {}),
+        startupMessage: c.startupMessage,
+      };
+    });
+}

@@ -1,5 +1,5 @@
 import type { HealthCheckConfig } from '../config/index.js';
-import type { CheckResult } from './types.js';
+import type { CheckResult } from '../model/index.js';
 
 /**
  * Runs the custom health checks of one check: all at once, each bounded by its timeout, never

@@ -58,8 +58,8 @@ import {
   METRIC_PROCESS_MEMORY_USAGE,
   METRIC_V8JS_HEAP_USED,
   SCOPE_NAME,
-} from '../instrumentation/names.js';
-import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from '../instrumentation/runtime/runtime-source.js';
+  DEFAULT_EVENT_LOOP_RESOLUTION_MS,
+} from '../instrumentation/index.js';
 import { exponentialQuantiles, explicitQuantiles, mergeExponential } from './percentiles.js';
 import type {
   CheckResult,
@@ -67,7 +67,7 @@ import type {
   EventLoopDelay,
   MemoryUsage,
   ResponseTimes,
-} from './types.js';
+} from '../model/index.js';
 
 export interface DeriveInput {
   /** One collect's data (HealthReader: `(await reader.collectForHealth()).resourceMetrics`). */

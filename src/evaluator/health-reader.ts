@@ -7,7 +7,7 @@ import {
   type CollectionResult,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import { HealthMetricProducer } from '../instrumentation/producer.js';
+import { HealthMetricProducer } from '../instrumentation/index.js';
 
 /** Options of a HealthReader. */
 export interface HealthReaderOptions {

@@ -24,7 +24,7 @@ import {
   DEFAULT_MAX_SIZE,
   ExponentialHistogram,
   lowerBoundary,
-} from '../instrumentation/aggregation/exponential-histogram.js';
+} from '../instrumentation/index.js';
 
 /**
  * Merge the exponential-histogram points of one metric (any scales) into one histogram.

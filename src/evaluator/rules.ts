@@ -35,8 +35,13 @@
  * data at all (see `hasData`), whatever fires.
  */
 import { createHash } from 'node:crypto';
-import type { HealthCheckConfig, LevelThresholds, MonitoringConfig, RuleConfig } from '../config/schema.js';
+import type { HealthCheckConfig, LevelThresholds, MonitoringConfig, RuleConfig } from '../config/index.js';
 import {
+  ALERT_LEVELS,
+  formatDuration,
+  highestLevel,
+  levelRank,
+  trimZeros,
   MonitoringLevel,
   type Alert,
   type AlertTransition,
@@ -45,36 +50,10 @@ import {
   type HealthMetrics,
   type HealthStatus,
   type RuleName,
-} from './types.js';
+} from '../model/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Levels and status.
-
-const RANK: Readonly<Record<MonitoringLevel, number>> = {
-  [MonitoringLevel.INFO]: 0,
-  [MonitoringLevel.WARNING]: 1,
-  [MonitoringLevel.ERROR]: 2,
-  [MonitoringLevel.CRITICAL]: 3,
-};
-
-/** 0 (INFO) … 3 (CRITICAL). */
-export function levelRank(level: MonitoringLevel): number {
-  return RANK[level];
-}
-
-/** The alerting levels, lowest first, with their threshold keys. */
-const ALERT_LEVELS = [
-  [MonitoringLevel.WARNING, 'warning'],
-  [MonitoringLevel.ERROR, 'error'],
-  [MonitoringLevel.CRITICAL, 'critical'],
-] as const;
-
-/** The highest level among alerts; INFO for none. */
-export function highestLevel(alerts: readonly Pick<Alert, 'level'>[]): MonitoringLevel {
-  let level = MonitoringLevel.INFO;
-  for (const a of alerts) if (RANK[a.level] > RANK[level]) level = a.level;
-  return level;
-}
 
 /**
  * Whether a window held any data: a request or operation, a CPU, memory or event-loop sample,
@@ -111,35 +90,15 @@ export function alertFingerprint(serviceId: string, rule: string): string {
 // ---------------------------------------------------------------------------------------------
 // Formatting.
 
-function trim(s: string): string {
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
-}
-
 export function formatPercent(ratio: number): string {
   const p = ratio * 100;
-  return `${trim(p.toFixed(Math.abs(p) < 1 ? 2 : 1))}%`;
+  return `${trimZeros(p.toFixed(Math.abs(p) < 1 ? 2 : 1))}%`;
 }
 
 export function formatSeconds(s: number): string {
-  if (s >= 1) return `${trim(s.toFixed(2))}s`;
+  if (s >= 1) return `${trimZeros(s.toFixed(2))}s`;
   const ms = s * 1000;
-  return `${trim(ms.toFixed(ms < 10 ? 1 : 0))}ms`;
-}
-
-/** A duration in seconds: `0.4s`, `30s`, `2m`, `2m30s`, `1h5m`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, seconds);
-  if (s < 10 && !Number.isInteger(Math.round(s * 10) / 10)) return `${trim(s.toFixed(1))}s`;
-  const total = Math.round(s);
-  if (total < 60) return `${total}s`;
-  if (total < 3600) {
-    const m = Math.floor(total / 60);
-    const rest = total % 60;
-    return rest === 0 ? `${m}m` : `${m}m${rest}s`;
-  }
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  return m === 0 ? `${h}h` : `${h}h${m}m`;
+  return `${trimZeros(ms.toFixed(ms < 10 ? 1 : 0))}ms`;
 }
 
 function formatCount(n: number): string {
@@ -447,16 +406,16 @@ export class RuleEngine {
     // Hold the firing level (or the highest lower one) while the value meets its recovery bound.
     let held: MonitoringLevel | undefined;
     for (const [level, key] of ALERT_LEVELS) {
-      if (RANK[level] > RANK[alert.level]) break;
+      if (levelRank(level) > levelRank(alert.level)) break;
       const threshold = rule[key];
       if (threshold === undefined) continue;
       if (value >= recoveryBound(rule, level)) held = level;
     }
-    const next = due !== undefined && (held === undefined || RANK[due] > RANK[held]) ? due : held;
+    const next = due !== undefined && (held === undefined || levelRank(due) > levelRank(held)) ? due : held;
     if (next === undefined) {
       return this.resolve(rule, state, metrics, now, mono, value, lowestBound(rule, alert.level));
     }
-    if (RANK[next] > RANK[alert.level]) {
+    if (levelRank(next) > levelRank(alert.level)) {
       const threshold = thresholdOf(rule, next);
       const escalated: Alert = {
         ...alert,
@@ -568,7 +527,7 @@ function thresholdOf(rule: RuleDefinition, level: MonitoringLevel): number {
 function lowestBound(rule: RuleDefinition, level: MonitoringLevel): number {
   let bound = Infinity;
   for (const [l, key] of ALERT_LEVELS) {
-    if (RANK[l] > RANK[level]) break;
+    if (levelRank(l) > levelRank(level)) break;
     if (rule[key] !== undefined) bound = Math.min(bound, recoveryBound(rule, l));
   }
   return Number.isFinite(bound) ? bound : 0;

@@ -8,7 +8,7 @@
  * default: the transition's time), so a forward wall-clock step does not empty the history;
  * entries keep their wall-clock `at`.
  */
-import type { Alert, AlertTransition, RuleName } from '../evaluator/types.js';
+import type { Alert, AlertTransition, RuleName } from '../model/index.js';
 
 export const DEFAULT_ALERT_HISTORY_CAPACITY = 10_000;
 

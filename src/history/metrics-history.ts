@@ -20,7 +20,7 @@
  * Rows are expected in time order (one per check); a row older than the newest (the wall clock
  * stepped back) is still kept, and `query` filters by timestamp rather than assuming order.
  */
-import { MonitoringLevel, type HealthMetrics, type HealthStatus } from '../evaluator/types.js';
+import { MonitoringLevel, type HealthMetrics, type HealthStatus } from '../model/index.js';
 
 /** Default cap on rows per service. */
 export const DEFAULT_MAX_CAPACITY = 20_000;

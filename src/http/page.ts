@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlertHistoryEntry, HistoryRow } from '../history/index.js';
-import type { Alert, HealthMetrics, MonitoringLevel } from '../evaluator/types.js';
+import type { Alert, HealthMetrics, MonitoringLevel } from '../model/index.js';
 
 export interface StatusSnapshot {
   serviceName: string;

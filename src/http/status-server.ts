@@ -18,10 +18,10 @@
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { HealthMonitor } from '../evaluator/health-monitor.js';
-import { MonitoringLevel, type Alert, type HealthMetrics } from '../evaluator/types.js';
-import { ignoreServer } from '../instrumentation/http/server-classifier.js';
-import type { RuleConfig } from '../config/schema.js';
+import type { HealthMonitor } from '../monitor/index.js';
+import { MonitoringLevel, highestLevel, type HealthMetrics } from '../model/index.js';
+import { ignoreServer } from '../instrumentation/index.js';
+import type { RuleConfig } from '../config/index.js';
 import { renderPage, type StatusSnapshot } from './page.js';
 
 export interface StatusServerOptions {
@@ -118,13 +118,6 @@ function errorLevel(rule: RuleConfig | false): number | undefined {
   return rule === false ? undefined : (rule.error ?? rule.warning ?? rule.critical);
 }
 
-function worstLevel(alerts: readonly Alert[]): MonitoringLevel {
-  const order = [MonitoringLevel.INFO, MonitoringLevel.WARNING, MonitoringLevel.ERROR, MonitoringLevel.CRITICAL];
-  let worst = 0;
-  for (const a of alerts) worst = Math.max(worst, order.indexOf(a.level));
-  return order[worst]!;
-}
-
 /** Check results without anything but their outcome and a short message (never a stack). */
 function publicMetrics(m: HealthMetrics): HealthMetrics {
   return {
@@ -170,7 +163,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
 
   const readiness = (): { ready: boolean; status: string; reason?: string } => {
     if (draining) return { ready: false, status: 'not ready', reason: 'shutting down' };
-    const level = worstLevel(monitor.firingAlerts());
+    const level = highestLevel(monitor.firingAlerts());
     if (READY_BLOCKING_LEVELS.has(level)) return { ready: false, status: 'not ready', reason: `unhealthy (${level})` };
     return { ready: true, status: 'ready' };
   };
@@ -181,7 +174,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
     return {
       service: monitor.config.serviceName,
       status: own?.status ?? 'unknown',
-      level: worstLevel(firing),
+      level: highestLevel(firing),
       ready: readiness().ready,
       shuttingDown: draining,
       checkInterval: monitor.config.checkInterval,
@@ -203,7 +196,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
       retention: c.metricsRetention,
       shuttingDown: draining,
       ready: readiness(),
-      level: worstLevel(monitor.firingAlerts()),
+      level: highestLevel(monitor.firingAlerts()),
       services: ids.slice(0, 10).map((id) => ({
         serviceId: id,
         latest: latest.get(id) ?? (id === c.serviceName ? monitor.latest() : undefined),

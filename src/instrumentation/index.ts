@@ -2,6 +2,9 @@ import type { HttpInstrumentationOptions } from './http/http-instrumentation.js'
 import { getStore } from './store.js';
 
 export type { HttpInstrumentationOptions } from './http/http-instrumentation.js';
+export * from './names.js';
+export { DEFAULT_MAX_SIZE, ExponentialHistogram, lowerBoundary } from './aggregation/exponential-histogram.js';
+export { DEFAULT_EVENT_LOOP_RESOLUTION_MS, startHostMetrics, type HostMetricsHandle } from './runtime/index.js';
 export { HealthMetricProducer, type HealthMetricProducerOptions } from './producer.js';
 export { setRoute } from './http/routes.js';
 export { ignoreServer } from './http/server-classifier.js';

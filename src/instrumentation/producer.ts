@@ -22,7 +22,7 @@ import type { CollectContext, MetricSource } from './metric-source.js';
 import { SCOPE_NAME } from './names.js';
 import { allInstruments, drain, getStore, type DrainTarget, type Store } from './store.js';
 import { createRuntimeSource, DEFAULT_EVENT_LOOP_RESOLUTION_MS } from './runtime/index.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../model/index.js';
 
 /** Options of a HealthMetricProducer. */
 export interface HealthMetricProducerOptions {

@@ -1,12 +1,9 @@
 // OTLP/HTTP export off the main thread. Re-exports only.
-export {
-  WorkerMetricExporter,
-  WorkerLogRecordExporter,
-  histogramAggregationFromEnv,
-  DEFAULT_MAX_QUEUE,
-  DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
-} from './exporters.js';
-export type { WorkerExporterOptions, WorkerLogRecordExporterOptions, WorkerMetricExporterOptions } from './exporters.js';
+export { WorkerMetricExporter } from './metric-exporter.js';
+export { WorkerLogRecordExporter } from './log-record-exporter.js';
+export { histogramAggregationFromEnv } from './histogram-aggregation.js';
+export { DEFAULT_MAX_QUEUE, DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './options.js';
+export type { WorkerExporterOptions, WorkerLogRecordExporterOptions, WorkerMetricExporterOptions } from './options.js';
 export {
   DEFAULT_REDELIVERY_MAX_RECORDS,
   DEFAULT_REDELIVERY_INITIAL_BACKOFF_MILLIS,

@@ -1,7 +1,7 @@
 // The messages between the main thread and the OTLP export worker, and the plain-data
 // ("wire") shapes of the telemetry they carry. Everything here is structured-clone safe:
 // postMessage copies it; nothing is ever put in a transfer list (transferring an
-// ArrayBuffer broke a V8 protector in measurement and cost 18 %, see DESIGN.md §4).
+// ArrayBuffer broke a V8 protector and cost 18 % of throughput when measured).
 //
 // The wire shapes hold exactly the fields that @opentelemetry/otlp-transformer 0.223
 // reads (build/src/{common,metrics,logs}/internal.js), so that the objects rebuilt in the

@@ -1,6 +1,6 @@
 // A bounded, ordered queue of export batches that failed transiently, retried one at a time
 // with exponential backoff until the endpoint takes them again. Used for alert log records
-// (exporters.ts); it knows nothing of OTLP or the worker: sending, counting and trimming a
+// (log-record-exporter.ts); it knows nothing of OTLP or the worker: sending, counting and trimming a
 // batch are given to it, and so are the timers, so that tests control time.
 
 import { diag } from '@opentelemetry/api';

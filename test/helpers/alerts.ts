@@ -1,7 +1,7 @@
 /** Alert transitions and a recording logger for the alert pipeline tests. */
 import type { AlertLogRecord as LogRecord, LoggerLike as Logger } from '../../src/model/otel-logs.js';
 import { alertFingerprint } from '../../src/evaluator/rules.js';
-import { MonitoringLevel, type AlertTransition, type RuleName } from '../../src/evaluator/types.js';
+import { MonitoringLevel, type AlertTransition, type RuleName } from '../../src/model/types.js';
 
 export const T0 = 1_700_000_000_000;
 

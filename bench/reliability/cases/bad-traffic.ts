@@ -1,5 +1,5 @@
 /**
- * Bad traffic, long version (issue 6): the mix of test/bad-traffic.test.ts — distinct random
+ * Bad traffic, long version (issue 6): the mix of test/system/bad-traffic.test.ts — distinct random
  * paths and query strings, every method llhttp accepts and made-up ones it rejects, CONNECT,
  * oversized and malformed headers, aborted, half-open, truncated and idle connections — sent by
  * this process to a server child (node:http with setRoute templates and an Express app, otel-health's
@@ -22,8 +22,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { installCleanup } from '../../children.js';
-import { request } from '../../../test/helpers/http.js';
+import { installCleanup } from '../../../support/children.js';
+import { request } from '../../../support/http.js';
 import {
   ACTIVE,
   DURATION,
@@ -36,7 +36,7 @@ import {
   type MemoryFigure,
   type MetricsSummary,
   type TrafficResult,
-} from '../../../test/helpers/bad-traffic.js';
+} from '../../../support/bad-traffic.js';
 
 /**
  * Operations before the memory baseline (the first checkpoint at or past it; half the run when

@@ -1,6 +1,6 @@
 /**
  * Long versions of the clock-step and sink fault cases (issue 6), the short ones being
- * test/clock-step.test.ts and test/faults-sinks.test.ts:
+ * test/unit/clock-step.test.ts and test/unit/faults-sinks.test.ts:
  *
  * 1. The event loop blocked for 2 s by the service, repeated: no burst of checks afterwards, and
  *    the next check reports the delay.
@@ -37,7 +37,7 @@ import {
   type SinkStats,
   type WebhookStats,
 } from '../../../src/index.js';
-import { close, listen } from '../../../test/helpers/http.js';
+import { close, listen } from '../../../support/http.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(HERE), '..', '..', '..');
@@ -164,7 +164,7 @@ async function clockSteps(): Promise<void> {
       resourceThresholds: QUIET,
       checks: { flappy: { check: () => !failing(), for: FOR } },
       alerts: { cooldown: COOLDOWN, repeatInterval: 0, groupWait: 0, groupInterval: GROUP_INTERVAL, defaultRoute: { sinks: ['rec'] } },
-    }),
+    }, { sinks: ['rec'] }), // `rec` is given as an object (alertSinks)
     reader,
     logger: new LoggerProvider().getLogger('case-clock'),
     now: () => Date.now() + offset,

@@ -1,4 +1,4 @@
-import type { AlertTransition } from '../../evaluator/types.js';
+import type { AlertTransition } from '../../model/index.js';
 import type { Notification } from '../stage.js';
 
 /**
@@ -32,19 +32,21 @@ export function notificationJson(n: Notification): Record<string, unknown> {
 }
 
 /**
- * One alert in a console line: `<level> <transition> <message>`, e.g. `ERROR de-escalated
- * checkout: error rate 25% ≥ 10% (was CRITICAL)` (the rule engine's message names the level
- * left), `WARNING resolved …` (the level that was firing), `ERROR flapping checkout: error_rate
- * flapping, 5 changes in 46s; now firing at ERROR: …` (worded by the pipeline), `ERROR repeat …`.
+ * The console lines of a notification: one per alert, `<time> [otel-health] <LEVEL>
+ * <transition> <message>`, e.g. `2025-01-01T00:00:00.000Z [otel-health] ERROR de-escalated
+ * checkout: error rate 25% ≥ 10% (was CRITICAL)` (the rule engine's message names the service and
+ * the level left), `WARNING resolved …` (the level that was firing), `ERROR flapping checkout:
+ * error_rate flapping, 5 changes in 46s; now firing at ERROR: …` (worded by the pipeline),
+ * `ERROR repeat …` (a re-send after repeatInterval). The time is the notification's. Transitions
+ * beyond maxAlertsPerNotification get one line saying how many.
  */
-function alertPart(transition: AlertTransition, repeat: boolean | undefined): string {
-  return `${transition.alert.level} ${repeat === true ? 'repeat' : transition.kind} ${transition.alert.message}`;
+export function consoleLines(n: Notification): string[] {
+  const prefix = `${new Date(n.at).toISOString()} [otel-health]`;
+  const lines = n.alerts.map(({ transition, repeat }) => `${prefix} ${alertPart(transition, repeat)}`);
+  if (n.omitted > 0) lines.push(`${prefix} ${n.service}: ${n.omitted} more transition(s) not listed (maxAlertsPerNotification)`);
+  return lines;
 }
 
-/** One readable line per notification. */
-export function notificationLine(n: Notification): string {
-  const parts = n.alerts.map(({ transition, repeat }) => alertPart(transition, repeat));
-  const incident = n.incident === undefined ? '' : ` incident ${n.incident.id} (${n.incident.cause})`;
-  const omitted = n.omitted > 0 ? ` (+${n.omitted} more)` : '';
-  return `${new Date(n.at).toISOString()} [otel-health] ${n.service}${incident}: ${parts.join('; ')}${omitted}`;
+function alertPart(transition: AlertTransition, repeat: boolean | undefined): string {
+  return `${transition.alert.level} ${repeat === true ? 'repeat' : transition.kind} ${transition.alert.message}`;
 }

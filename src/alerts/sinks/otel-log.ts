@@ -3,7 +3,7 @@
  * notification, as before the pipeline, plus `health.alert.incident` and
  * `health.alert.incident.cause` (and `health.alert.repeat` on a repeat).
  */
-import type { LoggerLike as Logger } from '../../model/otel-logs.js';
+import type { LoggerLike as Logger } from '../../model/index.js';
 import { alertLogRecord } from '../log-record.js';
 import type { Notification, Sink, SinkStats } from '../stage.js';
 

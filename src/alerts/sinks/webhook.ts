@@ -17,6 +17,7 @@
  *   abandons the queue: an in-flight request holds the process open, so without it a slow or
  *   hanging receiver kept a shut-down service alive for as long as the queue took to drain.
  */
+import { checkWebhookUrl } from '../../config/index.js';
 import type { Notification, Sink, SinkStats } from '../stage.js';
 import { notificationJson } from './format.js';
 
@@ -58,21 +59,6 @@ export interface WebhookStats extends SinkStats {
   abandoned?: number;
   /** The last failure's kind: `http 500`, `timeout`, `network` (never a URL or header). */
   lastError?: string;
-}
-
-/** Throws an Error (the caller makes it a ConfigError) when the URL cannot be used. */
-export function checkWebhookUrl(url: string, allowHttp: boolean): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error('must be an absolute URL');
-  }
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && allowHttp)) {
-    throw new Error(parsed.protocol === 'http:' ? 'must be https (set allowHttp: true to allow http)' : 'must be an https URL');
-  }
-  if (parsed.username !== '' || parsed.password !== '') throw new Error('must not hold credentials: put them in headers from environment variables');
-  return parsed;
 }
 
 /** ms to wait from a Retry-After value, or undefined. */

@@ -6,18 +6,11 @@ import { resolveRoute } from './routes.js';
 import { ignoreServer, serverInfo, SERVER_INFO, type ServerInfo } from './server-classifier.js';
 import { NO_STATUS, type HttpServerMetrics } from './http-server-metrics.js';
 import type { Series } from '../aggregation/instrument.js';
+import type { HttpInstrumentationOptions } from '../../config/index.js';
+import { reportInternalError } from '../../model/index.js';
 
-/** Which servers and requests are not measured. */
-export interface HttpInstrumentationOptions {
-  /** Servers never measured (e.g. an internal metrics port). Default: none. */
-  ignoreServers?: Server[];
-  /** Listening ports never measured. Default: none. */
-  ignorePorts?: number[];
-  /** Exact request paths never measured, query string ignored (e.g. `/health/live`). Default: none. */
-  ignorePaths?: string[];
-  /** Return true to leave a request out. Called once per request; a throw counts as false. */
-  ignoreRequest?: (request: IncomingMessage) => boolean;
-}
+/** Which servers and requests are not measured: the `http` option, declared once in config/. */
+export type { HttpInstrumentationOptions };
 
 // Per-request and per-socket state lives on node's own objects under registry symbols: no
 // side table to clean up, and the ESM and CommonJS builds see the same keys.
@@ -63,7 +56,8 @@ export class HttpInstrumentation {
   private enabled = false;
   /** Errors caught inside the subscribers (never thrown into the service). */
   internalErrors = 0;
-  onInternalError: (error: unknown) => void = () => {};
+  /** Each error caught (after counting it): reported through `diag`, once per distinct problem, rate-limited. */
+  onInternalError: (error: unknown) => void = (error) => reportInternalError('http instrumentation', error);
 
   constructor(private readonly metrics: HttpServerMetrics) {}
 

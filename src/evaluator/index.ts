@@ -1,0 +1,13 @@
+// The evaluator: reading the metrics, deriving HealthMetrics, percentiles, custom checks, rules.
+export { HealthReader, type HealthReaderOptions } from './health-reader.js';
+export { deriveHealthMetrics, serviceNameOf, type DeriveInput } from './derive.js';
+export { CheckRunner } from './checks.js';
+export {
+  RuleEngine,
+  alertFingerprint,
+  buildRules,
+  hasData,
+  statusOf,
+  type RuleDefinition,
+  type RuleEngineOptions,
+} from './rules.js';

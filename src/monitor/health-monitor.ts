@@ -1,0 +1,258 @@
+import { EventEmitter } from 'node:events';
+import { reportInternalError, type Alert, type AlertTransition, type HealthMetrics, type LoggerLike as Logger } from '../model/index.js';
+import type { MonitoringConfig } from '../config/index.js';
+import { HealthHistory, AlertHistory, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
+import { AlertPipeline, realScheduler, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
+import { CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader } from '../evaluator/index.js';
+
+/** What a HealthMonitor is built from; startHealthMonitoring assembles it. */
+export interface HealthMonitorParts {
+  config: MonitoringConfig;
+  reader: HealthReader;
+  /** Where alert log events go. */
+  logger: Logger;
+  /**
+   * Called by shutdown() synchronously, first, before it waits for anything (the check in
+   * flight, the flush): work that must happen the moment shutdown begins. startHealthMonitoring
+   * turns the status server's /health/ready to 503 here. Runs once; an error it throws is
+   * counted in internalErrors and does not stop the shutdown.
+   */
+  beforeShutdown?: () => void;
+  /** Called by shutdown() after the loop stops: flushes and stops what startHealthMonitoring created. */
+  onShutdown?: () => Promise<void>;
+  /** Wall clock, epoch ms: timestamps of metrics, history rows and alerts. Injected so tests control time. Default Date.now. */
+  now?: () => number;
+  /**
+   * Monotonic clock, ms, for every duration: window lengths, rule `for` and staleness, history
+   * retention (a wall-clock step must not distort rates, fire or hold back alerts, or drop
+   * history). Default performance.now.
+   */
+  monotonic?: () => number;
+  /** The alert pipeline's clocks and timers. Default: `now`, `monotonic` and unref'd timers. */
+  alertScheduler?: Scheduler;
+  /** Sinks given as objects, by name: alert routes may name them. */
+  alertSinks?: Record<string, Sink>;
+  /**
+   * The LoggerProvider behind `logger` is otel-health's and the console is where its alerts are
+   * read (no OTLP endpoint, or OTEL_LOGS_EXPORTER=console): what goes to the `otel-log` sink
+   * goes to the `console` sink too.
+   */
+  consoleWithOtelLog?: boolean;
+}
+
+/**
+ * The running monitor: every `checkInterval` seconds it collects the HealthReader, derives
+ * HealthMetrics, runs the custom checks, evaluates the rules, keeps history and turns alert
+ * transitions into OTel log events and 'alert' events. Checks never overlap: the next one is
+ * scheduled when the previous ends, so a blocked event loop delays checks instead of piling
+ * them up.
+ */
+export class HealthMonitor extends EventEmitter {
+  readonly config: MonitoringConfig;
+  private readonly reader: HealthReader;
+  private readonly logger: Logger;
+  private readonly engine: RuleEngine;
+  private readonly checks: CheckRunner;
+  private readonly metricsHistory: HealthHistory;
+  /** Every alert transition, kept for alertHistory(): the record, not the notification pipeline. */
+  private readonly alertLog: AlertHistory;
+  /** The alert pipeline: dedup, grouping, correlation, inhibition, silences, routes, sinks. */
+  readonly alerting: AlertPipeline;
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+  private readonly beforeShutdown: (() => void) | undefined;
+  private readonly onShutdown: (() => Promise<void>) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastCheckAt: number;
+  private inFlight: Promise<HealthMetrics> | undefined;
+  private latestMetrics: HealthMetrics | undefined;
+  private stopped = false;
+  private shutdownPromise: Promise<void> | undefined;
+  /**
+   * Internal errors of this monitor (a collect that failed, a listener that threw, an alert
+   * stage or sink that threw, a beforeShutdown that threw): counted here, and each reported
+   * through `diag` by reportInternalError (once per distinct problem, rate-limited).
+   */
+  internalErrors = 0;
+
+  constructor(parts: HealthMonitorParts) {
+    super();
+    this.config = parts.config;
+    this.reader = parts.reader;
+    this.logger = parts.logger;
+    this.now = parts.now ?? Date.now;
+    this.monotonic = parts.monotonic ?? (() => performance.now());
+    this.beforeShutdown = parts.beforeShutdown;
+    this.onShutdown = parts.onShutdown;
+    this.engine = new RuleEngine(this.config);
+    this.checks = new CheckRunner(this.config.checks, this.monotonic);
+    this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
+    this.alertLog = new AlertHistory({ retention: this.config.metricsRetention });
+    this.alerting = new AlertPipeline(this.config.alertsPlan, {
+      logger: this.logger,
+      serviceName: this.config.serviceName,
+      scheduler: parts.alertScheduler ?? realScheduler(this.now, this.monotonic),
+      ...(parts.alertSinks !== undefined ? { sinks: parts.alertSinks } : {}),
+      onAdmitted: (transition) => this.emitAlert(transition),
+      ...(parts.consoleWithOtelLog === true ? { consoleWithOtelLog: true } : {}),
+      onError: (where, error) => this.internalError(where, error),
+    });
+    this.lastCheckAt = this.monotonic();
+  }
+
+  /** Start the periodic checks (startHealthMonitoring does this). */
+  start(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.monitorService().finally(() => this.schedule());
+    }, this.config.checkInterval * 1000);
+    this.timer.unref();
+  }
+
+  /**
+   * Run a check now and resolve to the latest HealthMetrics. Counts and rates cover the time
+   * since the previous check. A call during a running check waits for it, then runs its own.
+   */
+  async monitorService(serviceId?: string): Promise<HealthMetrics> {
+    const previous = this.inFlight;
+    const run = (async () => {
+      if (previous !== undefined) await previous.catch(() => undefined);
+      return this.check(serviceId ?? this.config.serviceName);
+    })();
+    this.inFlight = run;
+    try {
+      return await run;
+    } finally {
+      if (this.inFlight === run) this.inFlight = undefined;
+    }
+  }
+
+  private async check(serviceId: string): Promise<HealthMetrics> {
+    const [collection, checkResults] = await Promise.all([this.reader.collectForHealth(), this.checks.runAll()]);
+    for (const error of collection.errors) this.internalError('collect', error);
+    const monotonicNow = this.monotonic();
+    const windowSeconds = Math.max(0, (monotonicNow - this.lastCheckAt) / 1000);
+    this.lastCheckAt = monotonicNow;
+    const now = this.now();
+    const derived = deriveHealthMetrics({
+      resourceMetrics: collection.resourceMetrics?.scopeMetrics ? collection.resourceMetrics : undefined,
+      windowSeconds,
+      now,
+      serviceId,
+      checks: checkResults,
+      // A HealthReader from another copy of the package may lack it: derive's default then.
+      ...(typeof this.reader.eventLoopResolution === 'number' ? { eventLoopResolution: this.reader.eventLoopResolution } : {}),
+    });
+    const { metrics, transitions } = this.engine.assess(derived, now, monotonicNow);
+    // History ages on the monotonic clock (a forward step must not evict a window of rows) and
+    // keeps the wall-clock timestamps.
+    this.metricsHistory.push(metrics, monotonicNow);
+    this.latestMetrics = metrics;
+    this.handleTransitions(transitions, monotonicNow);
+    this.emitCheck(metrics);
+    return metrics;
+  }
+
+  /** 'check' listeners (user code) get every HealthMetrics; one that throws never stops the loop. */
+  private emitCheck(metrics: HealthMetrics): void {
+    this.emitGuarded('check', metrics);
+  }
+
+  /**
+   * emit() for user listeners, each guarded: one that throws or rejects is counted in
+   * internalErrors and never stops the others or the loop. rawListeners() (not listeners()) so
+   * a `once` listener runs through its wrapper, which removes it, and is called only once.
+   */
+  private emitGuarded(event: 'check' | 'alert', ...args: unknown[]): void {
+    for (const listener of this.rawListeners(event)) {
+      try {
+        const result: unknown = (listener as (...a: unknown[]) => unknown).apply(this, args);
+        if (result instanceof Promise) result.catch((error: unknown) => this.internalError(`'${event}' listener`, error));
+      } catch (error) {
+        this.internalError(`'${event}' listener`, error);
+      }
+    }
+  }
+
+  /** Count an internal error of this monitor and report it (diag, once per distinct problem). */
+  private internalError(where: string, error: unknown): void {
+    this.internalErrors++;
+    reportInternalError(where, error);
+  }
+
+  /** Silences of alert notifications: `add({ matchers, expiresAt, comment })`, `list()`, `expire(id)`. */
+  get silences(): Silences {
+    return this.alerting.silences;
+  }
+
+  /**
+   * Every transition goes to the alert history first (nothing lost), then the check's
+   * transitions go through the alert pipeline, whose suppression affects notification only.
+   */
+  private handleTransitions(transitions: readonly AlertTransition[], monotonicNow = this.monotonic()): void {
+    for (const transition of transitions) this.alertLog.push(transition, monotonicNow);
+    this.alerting.push(transitions);
+    this.alerting.tick();
+  }
+
+  /** The 'alert' event, for each transition the pipeline's dedup stage let through. */
+  private emitAlert(transition: AlertTransition): void {
+    this.emitGuarded('alert', transition.alert, transition);
+  }
+
+  /** The latest HealthMetrics, or undefined before the first check. */
+  latest(): HealthMetrics | undefined {
+    return this.latestMetrics;
+  }
+
+  /** Retained HealthMetrics rows of a service (default: this service), oldest first. */
+  history(serviceId?: string, query: HistoryQuery = {}): HistoryRow[] {
+    return this.metricsHistory.query(serviceId ?? this.config.serviceName, query);
+  }
+
+  /** Retained alert transitions, oldest first. */
+  alertHistory(query: { since?: number } = {}): AlertHistoryEntry[] {
+    return this.alertLog.query(query);
+  }
+
+  /** Alerts firing now. */
+  firingAlerts(): Alert[] {
+    return this.engine.firing();
+  }
+
+  /**
+   * Run the `beforeShutdown` part, stop the checks, then flush and stop everything
+   * startHealthMonitoring started, then close the alert sinks (what they still hold after the
+   * bounded flush is abandoned). Idempotent.
+   */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.shutdownPromise = (async () => {
+      await this.inFlight?.catch(() => undefined);
+      try {
+        await this.onShutdown?.();
+      } finally {
+        // Last, after the bounded flush: a webhook still sending to a slow or hanging receiver
+        // would otherwise hold the process open after shutdown() resolved.
+        this.alerting.close();
+      }
+    })();
+    // Now, before any of the above gets past its first await (and after shutdownPromise is set,
+    // so a beforeShutdown that calls shutdown() gets this promise).
+    try {
+      this.beforeShutdown?.();
+    } catch (error) {
+      this.internalError('beforeShutdown', error);
+    }
+    return this.shutdownPromise;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The status page in a real browser: headless Chromium (Debian package `chromium`) loads the page
+ * of a running service with a firing alert; the test reads the DOM after scripts ran and saves a
+ * screenshot to test-output/status-page.png. Without /usr/bin/chromium the test fails when CI is
+ * set and is skipped otherwise.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { startHealthMonitoring, statusServerOf } from '../../src/index.js';
+import { close, listen, request } from '../../support/http.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const OUTPUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output');
+const CHROMIUM_TIMEOUT_MS = 60_000;
+
+/** Run chromium headless on `url` with `args`; resolves to stdout and stderr. Killed (its whole group) at the timeout. */
+function chromium(args: string[], url: string): Promise<{ stdout: string; stderr: string }> {
+  const profile = mkdtempSync(path.join(tmpdir(), 'otel-health-chromium-'));
+  const child = spawn(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--enable-logging=stderr',
+      '--v=0',
+      `--user-data-dir=${profile}`,
+      '--window-size=1280,1000',
+      '--virtual-time-budget=5000',
+      ...args,
+      url,
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c.length > 0 && stderr.length < 1_000_000 ? c : ''));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      reject(new Error(`chromium did not finish within ${CHROMIUM_TIMEOUT_MS / 1000} s; stderr:\n${stderr.slice(-2000)}`));
+    }, CHROMIUM_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      rmSync(profile, { recursive: true, force: true });
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`chromium exited with ${code}; stderr:\n${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+test(
+  'headless Chromium shows the status page of a service with a firing alert',
+  { skip: !HAVE_CHROMIUM && !process.env.CI ? `no ${CHROMIUM} (apt-get install chromium); set CI to make this a failure` : false, timeout: 180_000 },
+  async (t) => {
+    if (!HAVE_CHROMIUM) assert.fail(`${CHROMIUM} is missing: the CI image must install the Debian package chromium`);
+
+    // A real app answering 500s on /fail; only error_rate can fire.
+    const app = http.createServer((req, res) => {
+      res.statusCode = req.url === '/fail' ? 500 : 200;
+      res.end('x');
+    });
+    const appPort = await listen(app);
+    const monitor = await startHealthMonitoring({
+      serviceName: 'checkout',
+      hostMetrics: false,
+      loggerProvider: new LoggerProvider(),
+      checkInterval: 3600, // checks run only when the test calls monitorService()
+      responseTimeThreshold: false,
+      errorThreshold: { warning: 0.05, error: 0.1, critical: 0.5, minRequests: 1 },
+      resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false, connections: false },
+      statusServer: { port: 0 },
+    });
+    try {
+      // A short history: healthy checks, then a quarter of the requests failing.
+      for (let check = 0; check < 8; check++) {
+        const failing = check >= 4;
+        for (let i = 0; i < 20; i++) await request(appPort, failing && i % 4 === 0 ? '/fail' : '/ok');
+        await monitor.monitorService();
+        await new Promise((resolve) => setTimeout(resolve, 150)); // spread the checks over the plots' x axis
+      }
+      const firing = monitor.firingAlerts();
+      assert.deepEqual(
+        firing.map((a) => [a.rule, a.level]),
+        [['error_rate', 'ERROR']],
+      );
+      const alert = firing[0]!;
+      const url = `${statusServerOf(monitor)!.url}/`;
+
+      const { stdout: dom, stderr } = await chromium(['--dump-dom'], url);
+      t.diagnostic(`DOM: ${dom.length} characters`);
+      assert.match(dom, /<span id="status" class="status st-unhealthy">unhealthy<\/span>/, 'the status is shown');
+      const row = /<tr class="alert">(.*?)<\/tr>/s.exec(dom)?.[1] ?? '';
+      assert.match(row, /<td class="rule">error_rate<\/td>/, 'the firing alert is listed by rule');
+      const message = alert.message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      assert.ok(row.includes(message), `the alert's message is shown: ${alert.message}`);
+      assert.match(row, />ERROR</);
+      assert.match(dom, /aria-label="alert timeline"/);
+      assert.match(dom, /<rect class="bar lv-error"/, 'the timeline has the alert bar');
+      for (const plot of ['Error rate', 'p95 response time', 'CPU', 'Memory', 'Open connections']) {
+        assert.ok(dom.includes(`aria-label="${plot} over time"`), `plot ${plot}`);
+      }
+      // The inline script ran under the CSP: it replaced the UTC times with local ones.
+      const times = [...dom.matchAll(/<time datetime="[^"]+">([^<]*)<\/time>/g)].map((m) => m[1]!);
+      assert.ok(times.length > 0);
+      assert.ok(times.every((x) => !x.endsWith('UTC')), `times localised by the script: ${times.join(', ')}`);
+      assert.doesNotMatch(stderr, /Refused to (load|execute|apply)|Content Security Policy/, 'no CSP violation');
+
+      mkdirSync(OUTPUT, { recursive: true });
+      const screenshot = path.join(OUTPUT, 'status-page.png');
+      rmSync(screenshot, { force: true });
+      await chromium([`--screenshot=${screenshot}`], url);
+      assert.ok(statSync(screenshot).size > 10_000, 'a screenshot was written');
+      t.diagnostic(`screenshot: ${screenshot}`);
+    } finally {
+      await monitor.shutdown();
+      await close(app);
+    }
+  },
+);
