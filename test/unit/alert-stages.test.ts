@@ -487,6 +487,18 @@ describe('pipeline config', () => {
     assert.equal(pipeline.stats().flapping, 1);
   });
 
+  it('the console sink names a correlated incident and its probable cause on each line', () => {
+    const clock = new ManualScheduler(T0);
+    const lines: string[] = [];
+    const pipeline = new AlertPipeline(parseAlertsConfig({ defaultRoute: { sinks: ['console'] } }, {}), { serviceName: 'checkout', scheduler: clock, write: (l) => lines.push(l) });
+    pipeline.push([tr('firing', clock.now(), { rule: 'error_rate' })]);
+    assert.equal(lines.length, 1);
+    assert.doesNotMatch(lines[0]!, /incident/, 'one alert alone is no correlated incident');
+    pipeline.push([tr('firing', clock.now(), { rule: 'cpu', level: MonitoringLevel.CRITICAL })]);
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, /\] CRITICAL firing checkout: cpu firing \(incident [0-9a-f]{16}: CPU saturation\)$/);
+  });
+
   it('repeats a still-firing alert on tick after repeatInterval', () => {
     const clock = new ManualScheduler(T0);
     const logger = recordingLogger();

@@ -42,7 +42,10 @@ export function notificationJson(n: Notification): Record<string, unknown> {
  */
 export function consoleLines(n: Notification): string[] {
   const prefix = `${new Date(n.at).toISOString()} [otel-health]`;
-  const lines = n.alerts.map(({ transition, repeat }) => `${prefix} ${alertPart(transition, repeat)}`);
+  // Alerts that fire together on one service are one incident: say so, with the probable cause,
+  // so a reader of the console sees the correlation the other sinks carry as attributes.
+  const incident = n.incident !== undefined && n.incident.rules.length > 1 ? ` (incident ${n.incident.id}: ${n.incident.cause})` : '';
+  const lines = n.alerts.map(({ transition, repeat }) => `${prefix} ${alertPart(transition, repeat)}${incident}`);
   if (n.omitted > 0) lines.push(`${prefix} ${n.service}: ${n.omitted} more transition(s) not listed (maxAlertsPerNotification)`);
   return lines;
 }
