@@ -200,10 +200,11 @@ describe('flapping notifications in every sink', () => {
       ],
     );
     assert.deepEqual(
-      flapLines.map((l) => l.replace(/^\S+ \[otel-health\] /, '')),
+      // Both rules fire together on checkout: each line names the incident and its cause.
+      flapLines.map((l) => l.replace(/^\S+ \[otel-health\] /, '').replace(/\(incident [0-9a-f]{16}: /, '(incident <id>: ')),
       [
-        'ERROR flapping checkout: error_rate flapping, 4 changes in 30s; now resolved: checkout: error_rate resolved',
-        'ERROR flapping checkout: cpu flapping, 4 changes in 30s; now firing at ERROR: checkout: cpu escalated',
+        'ERROR flapping checkout: error_rate flapping, 4 changes in 30s; now resolved: checkout: error_rate resolved (incident <id>: cpu)',
+        'ERROR flapping checkout: cpu flapping, 4 changes in 30s; now firing at ERROR: checkout: cpu escalated (incident <id>: cpu)',
       ],
     );
 
