@@ -48,8 +48,10 @@ export interface WebhookConfig {
   url: string;
   /** As written: a value, or `{ env: 'VARIABLE' }`. */
   headers: Record<string, string | { env: string }>;
+  /** Seconds per attempt. */
   timeout: number;
   retries: number;
+  /** Seconds, first backoff (exponential, with jitter). */
   backoff: number;
   maxBackoff: number;
   maxRetryAfter: number;

@@ -17,24 +17,15 @@
  *   abandons the queue: an in-flight request holds the process open, so without it a slow or
  *   hanging receiver kept a shut-down service alive for as long as the queue took to drain.
  */
-import { checkWebhookUrl } from '../../config/index.js';
+import { checkWebhookUrl, type WebhookConfig } from '../../config/index.js';
 import type { Notification, Sink, SinkStats } from '../stage.js';
 import { notificationJson } from './format.js';
 
-export interface WebhookOptions {
-  url: string;
+/** A webhook sink's settings: the parsed `webhook` sink definition, with header values resolved. */
+export type WebhookOptions = Omit<WebhookConfig, 'type' | 'headers'> & {
   /** Resolved header values (secrets: never logged). */
   headers: Record<string, string>;
-  /** Seconds per attempt. */
-  timeout: number;
-  retries: number;
-  /** Seconds, first backoff. */
-  backoff: number;
-  maxBackoff: number;
-  maxRetryAfter: number;
-  queueSize: number;
-  allowHttp: boolean;
-}
+};
 
 export interface WebhookDeps {
   /** Wall clock, epoch ms: for a Retry-After given as an HTTP date. Default Date.now. */
