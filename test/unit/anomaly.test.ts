@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AnomalyDetector } from '../../src/evaluator/anomaly.js';
+
+/** Deterministic noise (a small LCG), so the tests need no Math.random. */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+function inRange(score: number): void {
+  assert.ok(Number.isFinite(score) && score >= 0 && score <= 1, `score ${score} not in [0, 1]`);
+}
+
+describe('AnomalyDetector', () => {
+  it('scores every point in [0, 1] and is deterministic', () => {
+    const run = (): number[] => {
+      const r = noise(7);
+      const d = new AnomalyDetector();
+      const out: number[] = [];
+      for (let i = 0; i < 3000; i++) out.push(d.score(100 + 10 * Math.sin(i / 20) + 5 * r() + (i === 2000 ? 80 : 0)));
+      return out;
+    };
+    const a = run();
+    a.forEach(inRange);
+    assert.deepEqual(run(), a);
+    assert.ok(a[2000]! > 0.9, `spike scored ${a[2000]}`);
+  });
+
+  it('scores 0 during warm-up', () => {
+    const d = new AnomalyDetector({ warmup: 10 });
+    for (let i = 0; i < 10; i++) assert.equal(d.score(i % 2 === 0 ? 1 : 1000), 0);
+  });
+
+  it('skips NaN and ±Infinity: score 0, not learned, state unchanged', () => {
+    const r1 = noise(3);
+    const r2 = noise(3);
+    const clean = new AnomalyDetector();
+    const dirty = new AnomalyDetector();
+    for (let i = 0; i < 500; i++) {
+      const x = 50 + r1();
+      r2();
+      if (i % 50 === 0) {
+        assert.equal(dirty.score(Number.NaN), 0);
+        assert.equal(dirty.score(Number.POSITIVE_INFINITY), 0);
+        assert.equal(dirty.score(Number.NEGATIVE_INFINITY), 0);
+      }
+      assert.equal(dirty.score(x), clean.score(x));
+    }
+    assert.equal(dirty.learned, 500);
+  });
+
+  it('a constant series scores 0 (no division by zero), and so does zero', () => {
+    for (const c of [0, 42, -1e9]) {
+      const d = new AnomalyDetector();
+      for (let i = 0; i < 2000; i++) assert.equal(d.score(c), 0);
+    }
+  });
+
+  it('a step that stays fires, then learns the new level and the score falls', () => {
+    const r = noise(11);
+    const d = new AnomalyDetector();
+    for (let i = 0; i < 1500; i++) d.score(100 + r());
+    const atStep = d.score(150 + r());
+    assert.ok(atStep > 0.9, `step scored ${atStep}`);
+    let last = 1;
+    for (let i = 0; i < 3000; i++) last = d.score(150 + r());
+    assert.ok(last < 0.5, `after the new level was learned: ${last}`);
+  });
+
+  it('huge values never give NaN or a score outside [0, 1]', () => {
+    const d = new AnomalyDetector();
+    const r = noise(5);
+    const values = [1, 2, Number.MAX_VALUE, -Number.MAX_VALUE, 1e300, -1e300, 3, Number.MIN_VALUE, 0];
+    for (let i = 0; i < 2000; i++) inRange(d.score(i < 100 ? r() : values[i % values.length]!));
+    for (let i = 0; i < 2000; i++) inRange(d.score(r()));
+  });
+
+  it('ignores timestamps: gaps and a clock going backwards give the same scores as none', () => {
+    const r = noise(9);
+    const xs = Array.from({ length: 1000 }, () => 10 + r());
+    const plain = new AnomalyDetector();
+    const timed = new AnomalyDetector();
+    let t = Date.UTC(2024, 0, 1);
+    for (let i = 0; i < xs.length; i++) {
+      // a one-hour gap every 100 points, a 10-minute step backwards every 170
+      t += i % 100 === 0 ? 3_600_000 : i % 170 === 0 ? -600_000 : 15_000;
+      assert.equal(timed.score(xs[i]!, t), plain.score(xs[i]!));
+    }
+  });
+
+  it('rejects empty or invalid scales', () => {
+    assert.throws(() => new AnomalyDetector({ scales: [] }), RangeError);
+    assert.throws(() => new AnomalyDetector({ scales: [0] }), RangeError);
+  });
+});
