@@ -92,7 +92,7 @@ console.log(`time per point (detector only, median over files): ${(median / 1000
   ` (min ${(perPointNs[0]! / 1000).toFixed(3)}, max ${(perPointNs[perPointNs.length - 1]! / 1000).toFixed(3)})`);
 
 if (existsSync(labels) && existsSync(scorer)) {
-  const result = spawnSync('python3', [scorer, outDir, detectorName, '--labels', labels, '--only', categories.join(',')], {
+  const result = spawnSync('python3', [resolve(scorer), resolve(outDir), detectorName, '--labels', resolve(labels), '--only', categories.join(',')], {
     encoding: 'utf8',
     cwd: dirname(resolve(scorer)),
   });
