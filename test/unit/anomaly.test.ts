@@ -92,6 +92,26 @@ describe('AnomalyDetector', () => {
     }
   });
 
+  it('a change of rhythm inside the usual range scores above everything before it', () => {
+    const r = noise(13);
+    const d = new AnomalyDetector();
+    const out: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const period = i < 2000 ? 100 : 30; // the sine speeds up; its range stays the same
+      out.push(d.score(50 + 10 * Math.sin((2 * Math.PI * i) / period) + 0.1 * r()));
+    }
+    out.forEach(inRange);
+    const before = Math.max(...out.slice(500, 2000));
+    const after = Math.max(...out.slice(2000, 2100));
+    assert.ok(after > before, `after the change ${after}, before ${before}`);
+  });
+
+  it('200,000 random points (the fixed-size context table churns): every score in [0, 1]', () => {
+    const r = noise(17);
+    const d = new AnomalyDetector();
+    for (let i = 0; i < 200_000; i++) inRange(d.score(r() * 1000 + (i % 977)));
+  });
+
   it('rejects empty or invalid scales', () => {
     assert.throws(() => new AnomalyDetector({ scales: [] }), RangeError);
     assert.throws(() => new AnomalyDetector({ scales: [0] }), RangeError);
