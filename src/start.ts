@@ -129,6 +129,8 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   const owned = userReader === undefined ? createMeterProvider(resource, reader, process.env, exporters) : undefined;
   const meterProvider = owned?.meterProvider;
   const ownedLoggerProvider = userLoggerProvider === undefined ? createLoggerProvider(resource, process.env, exporters) : undefined;
+  // Where our LoggerProvider's alert records go (the same reading createLoggerProvider made).
+  const logPlan = ownedLoggerProvider !== undefined ? logExportPlan(process.env) : undefined;
   const loggerProvider = userLoggerProvider ?? ownedLoggerProvider!;
   // Host metrics on the user's MeterProvider, else ours, else (joining) the global one.
   let hostMetricsProblem: string | undefined;
@@ -157,7 +159,7 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
     logger: loggerProvider.getLogger(SCOPE_NAME, VERSION),
     // Our LoggerProvider with no OTLP endpoint (or OTEL_LOGS_EXPORTER=console): the console sink
     // writes what goes to otel-log.
-    consoleWithOtelLog: ownedLoggerProvider !== undefined && logExportPlan(process.env).console,
+    consoleWithOtelLog: logPlan?.console === true,
     // /health/ready turns 503 the moment shutdown begins, before the flush below.
     beforeShutdown: () => status?.drain(),
     onShutdown: async () => {
@@ -195,7 +197,7 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   }
   if (config.startupMessage) {
     try {
-      const otelLog = userLoggerProvider !== undefined ? ['your LoggerProvider'] : ownedLogDestinations(logExportPlan(process.env));
+      const otelLog = logPlan === undefined ? ['your LoggerProvider'] : ownedLogDestinations(logPlan);
       printLine(
         startupLine({
           serviceName: config.serviceName,

@@ -17,7 +17,7 @@
  */
 import type { Alert, AlertTransition } from '../model/index.js';
 import { FlapDetector } from './flap.js';
-import { notificationOf, type Notification, type NotifiedTransition, type Stage, type StageContext } from './stage.js';
+import { notificationsByService, type Notification, type NotifiedTransition, type Stage, type StageContext } from './stage.js';
 
 export interface DedupOptions {
   /** Seconds: the flap window (changes are counted in it; quiet for it, a flapping alert has settled). */
@@ -95,12 +95,12 @@ export class DedupStage implements Stage {
         out.push({ transition: { kind: 'firing', alert, at: context.now }, repeat: true });
       }
     }
-    return byService(out, context.now);
+    return notificationsByService(out, context.now);
   }
 
   /** At shutdown: the true state of every alert still flapping, where the sinks do not have it. */
   flush(context: StageContext): Notification[] {
-    return byService(this.settled(context.active.all(), context.monotonic, true), context.now);
+    return notificationsByService(this.settled(context.active.all(), context.monotonic, true), context.now);
   }
 
   private settled(firing: Alert[], monotonic: number, all: boolean): NotifiedTransition[] {
@@ -128,20 +128,8 @@ export class DedupStage implements Stage {
 
   private sent(entry: NotifiedTransition, monotonic: number): void {
     const { transition } = entry;
-    const firing = transition.kind === 'flapping' ? transition.alert.state === 'firing' : transition.kind !== 'resolved';
-    if (firing) this.lastSent.set(transition.alert.fingerprint, monotonic);
+    // The alert's state after the transition: a `flapping` notice of a resolved alert is not firing.
+    if (transition.alert.state === 'firing') this.lastSent.set(transition.alert.fingerprint, monotonic);
     else this.lastSent.delete(transition.alert.fingerprint);
   }
-}
-
-/** Entries of several services: one notification per service, in order of first appearance. */
-function byService(entries: NotifiedTransition[], at: number): Notification[] {
-  const services = new Map<string, NotifiedTransition[]>();
-  for (const entry of entries) {
-    const service = entry.transition.alert.serviceId;
-    let list = services.get(service);
-    if (list === undefined) services.set(service, (list = []));
-    list.push(entry);
-  }
-  return [...services].map(([service, alerts]) => notificationOf(service, alerts, at));
 }

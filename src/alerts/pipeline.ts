@@ -26,7 +26,7 @@ import { InhibitStage } from './inhibit.js';
 import { RouteStage } from './route.js';
 import type { AlertsPlan, SinkPlan } from '../config/index.js';
 import { SilenceStage, Silences } from './silence.js';
-import { fanOut, notificationOf, sequence, type Notification, type NotifiedTransition, type Sink, type SinkStats, type Stage, type StageContext } from './stage.js';
+import { fanOut, notificationsByService, sequence, type Notification, type NotifiedTransition, type Sink, type SinkStats, type Stage, type StageContext } from './stage.js';
 import { CallbackSink } from './sinks/callback.js';
 import { ConsoleSink } from './sinks/console.js';
 import { OtelLogSink } from './sinks/otel-log.js';
@@ -177,18 +177,11 @@ export class AlertPipeline {
   push(transitions: readonly AlertTransition[]): void {
     if (transitions.length === 0) return;
     this.transitions += transitions.length;
-    const byService = new Map<string, NotifiedTransition[]>();
-    for (const transition of transitions) {
-      this.active.observe(transition);
-      const service = transition.alert.serviceId;
-      let list = byService.get(service);
-      if (list === undefined) byService.set(service, (list = []));
-      list.push({ transition });
-    }
+    for (const transition of transitions) this.active.observe(transition);
     const context = this.context();
-    for (const [service, alerts] of byService) {
+    for (const notification of notificationsByService(transitions.map((transition) => ({ transition })), context.now)) {
       try {
-        this.intake.run(notificationOf(service, alerts, context.now), context);
+        this.intake.run(notification, context);
       } catch (error) {
         this.deps.onError?.('alert pipeline', error);
       }

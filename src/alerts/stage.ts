@@ -160,3 +160,15 @@ export function fanOut(sinks: Sink[], onError: (sink: Sink, error: unknown) => v
 export function notificationOf(service: string, alerts: NotifiedTransition[], at: number): Notification {
   return { groupKey: service, service, alerts, omitted: 0, sinks: [], at };
 }
+
+/** Entries of several services: one notification per service, in order of first appearance. */
+export function notificationsByService(entries: readonly NotifiedTransition[], at: number): Notification[] {
+  const services = new Map<string, NotifiedTransition[]>();
+  for (const entry of entries) {
+    const service = entry.transition.alert.serviceId;
+    let list = services.get(service);
+    if (list === undefined) services.set(service, (list = []));
+    list.push(entry);
+  }
+  return [...services].map(([service, alerts]) => notificationOf(service, alerts, at));
+}
