@@ -19,6 +19,8 @@ export {
 } from './alerts.js';
 export { checkWebhookUrl } from './webhook-url.js';
 export {
+  DEFAULT_ANOMALY_SERIES,
+  DEFAULT_ANOMALY_WARMUP,
   DEFAULT_CHECK_INTERVAL,
   DEFAULT_CHECK_TIMEOUT,
   DEFAULT_FOR,
@@ -29,6 +31,8 @@ export {
   DEFAULT_SERVICE_NAME,
   RUNTIME_OPTION_KEYS,
   monitoringConfigSchema,
+  type AnomalyConfig,
+  type AnomalyInput,
   type HealthCheckConfig,
   type HealthCheckFunction,
   type HealthCheckInput,

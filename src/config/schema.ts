@@ -19,7 +19,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:net';
 import { z } from 'zod';
-import { LEVEL_NAMES, MonitoringLevel } from '../model/index.js';
+import { ANOMALY_SERIES, LEVEL_NAMES, MonitoringLevel, type AnomalySeries } from '../model/index.js';
 import { alertsSchema, type AlertsInput, type AlertsPlan, type AlertsPlanOptions } from './alerts.js';
 
 /** Thresholds per level, in the rule's unit; an absent level is not used. */
@@ -63,6 +63,19 @@ export interface ResourceThresholds {
   connections: RuleConfig | false;
   /** Event-loop delay p99, seconds. */
   eventLoopDelay: RuleConfig | false;
+}
+
+/**
+ * The `anomaly` rules after parsing: one rule `anomaly:<series>` per series, on the series'
+ * anomaly score (0..1), with the levels, `for` and hysteresis of any rule.
+ */
+export interface AnomalyConfig extends RuleConfig {
+  /** The series watched. Default `DEFAULT_ANOMALY_SERIES`. */
+  series: AnomalySeries[];
+  /** Checks a series' detector learns before its score is judged. Default 64 (16 min at 15 s checks). */
+  warmup: number;
+  /** response_time and error_rate: a window with fewer requests or operations gives no point (not learned). */
+  minRequests: number;
 }
 
 /** Which servers and requests the HTTP instrumentation does not measure (the `http` option). */
@@ -122,6 +135,8 @@ export interface MonitoringConfig {
   /** Rule `response_time`: p95 response time, seconds. */
   responseTimeThreshold: RuleConfig | false;
   resourceThresholds: ResourceThresholds;
+  /** Rules `anomaly:<series>`; `false` (the default): off. */
+  anomaly: AnomalyConfig | false;
   /**
    * The `alerts` section as written (validated), with `cooldown` always present; alertsPlan is
    * what it means (every default applied).
@@ -161,6 +176,12 @@ export interface MonitoringConfigInput {
     connections?: ThresholdInput;
     eventLoopDelay?: ThresholdInput;
   };
+  /**
+   * Anomaly rules `anomaly:<series>`: `true` with the defaults, `false` (the default) off, or
+   * `{ series?, warmup?, warning?, error?, critical?, for?, recovery?, recoveryThreshold?, minRequests? }`
+   * (levels are anomaly scores 0..1; default WARNING 0.99).
+   */
+  anomaly?: AnomalyInput;
   /** Alert handling: cooldown, routes, sinks, inhibition (see config/alerts.ts). */
   alerts?: AlertsInput;
   /** By name (`{ db: () => ping() }`), or a list of `{ name, check, … }`. */
@@ -187,7 +208,19 @@ export const DEFAULT_MIN_REQUESTS = 5;
 /** Longest default check timeout, seconds (shorter when the check interval is shorter). */
 export const DEFAULT_CHECK_TIMEOUT = 5;
 
+/** The series watched by `anomaly: true`: the four the issue names, each a way a service breaks unannounced. */
+export const DEFAULT_ANOMALY_SERIES: readonly AnomalySeries[] = ['response_time', 'error_rate', 'request_rate', 'cpu'];
+/** Checks learned before an anomaly score is judged: 64 (16 min at the default 15 s interval). */
+export const DEFAULT_ANOMALY_WARMUP = 64;
+
 export const DEFAULT_LEVELS = {
+  /**
+   * Anomaly score 0..1: WARNING only. The score is the rarity of a point's novelty among the
+   * series' recent points; 0.99 is near the threshold NAB's scorer picked on its 35 series
+   * (bench/nab/RESULTS.md). Not paging by default: the detector is not yet good enough to wake
+   * someone (README "Anomaly detection").
+   */
+  anomaly: { warning: 0.99 },
   /** Error rate 0..1: WARNING 5 %, ERROR 10 % (the README's default error threshold), CRITICAL 25 %. */
   errorRate: { warning: 0.05, error: 0.1, critical: 0.25 },
   /** p95 response time, s: WARNING 0.5, ERROR 1.0 (the README's default response-time threshold), CRITICAL 2.5. */
@@ -209,7 +242,7 @@ const num = (what = 'a number') => z.number({ error: `must be ${what}` });
 const seconds = () => num('a number of seconds').positive('must be > 0 seconds');
 const nonNegativeSeconds = () => num('a number of seconds').min(0, 'must be ≥ 0 seconds');
 
-type Kind = 'ratio' | 'seconds' | 'count';
+type Kind = 'ratio' | 'seconds' | 'count' | 'score';
 
 function levelSchema(kind: Kind) {
   switch (kind) {
@@ -221,6 +254,8 @@ function levelSchema(kind: Kind) {
       return seconds();
     case 'count':
       return num().min(0, 'must be ≥ 0');
+    case 'score':
+      return num('an anomaly score from 0 to 1').min(0, 'must be an anomaly score from 0 to 1').max(1, 'must be an anomaly score from 0 to 1');
   }
 }
 
@@ -232,9 +267,10 @@ function fmt(v: number): string {
 }
 
 /** A rule threshold: number | false | object, normalised to RuleConfig | false. */
-function thresholdSchema(kind: Kind, defaults: LevelThresholds, requestGated: boolean) {
+function thresholdSchema(kind: Kind, defaults: LevelThresholds, requestGated: boolean, extra: z.ZodRawShape = {}) {
   const level = levelSchema(kind);
   const shape = {
+    ...extra,
     enabled: z.boolean({ error: 'must be true or false' }).optional(),
     warning: level.optional(),
     error: level.optional(),
@@ -287,6 +323,11 @@ function thresholdSchema(kind: Kind, defaults: LevelThresholds, requestGated: bo
       for (const l of present) rule[l] = levels[l];
       if (t.recoveryThreshold !== undefined) rule.recoveryThreshold = t.recoveryThreshold;
       if (requestGated) rule.minRequests = (t as { minRequests?: number }).minRequests ?? DEFAULT_MIN_REQUESTS;
+      // Options of a rule beyond the threshold's (anomaly: series, warmup) ride along when given.
+      for (const key of Object.keys(extra)) {
+        const v = (t as Record<string, unknown>)[key];
+        if (v !== undefined) (rule as unknown as Record<string, unknown>)[key] = v;
+      }
       return rule;
     })
     .prefault({});
@@ -415,6 +456,42 @@ const resourceSchema = z
   )
   .prefault({});
 
+/** `anomaly` as written: `true` (the defaults), `false` (off), or an object. */
+export type AnomalyInput =
+  | boolean
+  | (Exclude<ThresholdInput, number | false> & {
+      series?: AnomalySeries[];
+      warmup?: number;
+    });
+
+/** `anomaly`: off unless asked (`true`: the defaults); the rule options are those of a threshold. */
+const anomalySchema = z.preprocess(
+  (v) => (v === undefined ? false : v === true ? {} : v),
+  thresholdSchema('score', DEFAULT_LEVELS.anomaly, true, {
+    series: z
+      .array(z.enum(ANOMALY_SERIES, { error: `must be one of ${ANOMALY_SERIES.join(', ')}` }), {
+        error: `must be a list of series (${ANOMALY_SERIES.join(', ')})`,
+      })
+      .min(1, 'must name at least one series (or set anomaly: false)')
+      .refine((list) => new Set(list).size === list.length, 'must not name a series twice')
+      .optional(),
+    warmup: num('a whole number of checks')
+      .int('must be a whole number of checks')
+      .min(8, 'must be at least 8 checks')
+      .max(100_000, 'must be at most 100000 checks')
+      .optional(),
+  }).transform((rule): AnomalyConfig | false => {
+    if (rule === false) return false;
+    const { series, warmup, ...rest } = rule as RuleConfig & { series?: AnomalySeries[]; warmup?: number };
+    return {
+      ...rest,
+      minRequests: rest.minRequests ?? DEFAULT_MIN_REQUESTS,
+      series: series ?? [...DEFAULT_ANOMALY_SERIES],
+      warmup: warmup ?? DEFAULT_ANOMALY_WARMUP,
+    };
+  }),
+);
+
 /**
  * Keys of the monitor's options that are not configuration (runtime objects handed to the
  * HealthMonitor): accepted by parseConfig so the whole options object can be passed, and left
@@ -445,6 +522,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         errorThreshold: thresholdSchema('ratio', DEFAULT_LEVELS.errorRate, true),
         responseTimeThreshold: thresholdSchema('seconds', DEFAULT_LEVELS.responseTime, true),
         resourceThresholds: resourceSchema,
+        anomaly: anomalySchema,
         alerts: alertsSchema(options),
         checks: checksSchema,
         http: httpSchema,
@@ -479,6 +557,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         errorThreshold: c.errorThreshold,
         responseTimeThreshold: c.responseTimeThreshold,
         resourceThresholds: c.resourceThresholds,
+        anomaly: c.anomaly,
         alerts: { ...c.alerts.written, cooldown: c.alerts.plan.settings.cooldown },
         alertsPlan: c.alerts.plan,
         checks: Object.entries(c.checks ?? {}).map(([name, entry]) => ({

@@ -11,3 +11,5 @@ export {
   type RuleDefinition,
   type RuleEngineOptions,
 } from './rules.js';
+export { AnomalyDetector, ANOMALY_DETECTOR_DEFAULTS, type AnomalyDetectorOptions } from './anomaly.js';
+export { AnomalyScorer, anomalyRules, ANOMALY_SERIES_DEFINITIONS } from './anomaly-scorer.js';

@@ -35,13 +35,12 @@
  * data at all (see `hasData`), whatever fires.
  */
 import { createHash } from 'node:crypto';
-import type { HealthCheckConfig, LevelThresholds, MonitoringConfig, RuleConfig } from '../config/index.js';
+import type { AnomalyConfig, HealthCheckConfig, MonitoringConfig, RuleConfig } from '../config/index.js';
 import {
   ALERT_LEVELS,
   formatDuration,
   highestLevel,
   levelRank,
-  trimZeros,
   MonitoringLevel,
   type Alert,
   type AlertTransition,
@@ -51,6 +50,18 @@ import {
   type HealthStatus,
   type RuleName,
 } from '../model/index.js';
+import { anomalyRules } from './anomaly-scorer.js';
+import {
+  formatCount,
+  formatPercent,
+  formatSeconds,
+  heldPhrase,
+  withPhrase,
+  type MessageContext,
+  type RuleDefinition,
+} from './rule-definition.js';
+
+export { formatPercent, formatSeconds, heldPhrase, type MessageContext, type RuleDefinition } from './rule-definition.js';
 
 // ---------------------------------------------------------------------------------------------
 // Levels and status.
@@ -85,81 +96,6 @@ export function statusOf(level: MonitoringLevel, withData: boolean): HealthStatu
 /** Stable id of a service's alert of one rule, whatever its level: 16 hex digits. */
 export function alertFingerprint(serviceId: string, rule: string): string {
   return createHash('sha256').update(serviceId).update('\u0000').update(rule).digest('hex').slice(0, 16);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Formatting.
-
-export function formatPercent(ratio: number): string {
-  const p = ratio * 100;
-  return `${trimZeros(p.toFixed(Math.abs(p) < 1 ? 2 : 1))}%`;
-}
-
-export function formatSeconds(s: number): string {
-  if (s >= 1) return `${trimZeros(s.toFixed(2))}s`;
-  const ms = s * 1000;
-  return `${trimZeros(ms.toFixed(ms < 10 ? 1 : 0))}ms`;
-}
-
-function formatCount(n: number): string {
-  return String(Math.round(n));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rules.
-
-/** What a message is about. */
-export interface MessageContext {
-  serviceId: string;
-  /** The level concerned: the one firing, escalated to or dropped to; the one firing when resolved. */
-  level: MonitoringLevel;
-  value: number;
-  /** The threshold of the level concerned (firing/escalated/de-escalated) or the recovery bound (resolved). */
-  threshold: number;
-  /**
-   * Seconds. Firing and escalated: since the level was first seen, i.e. since the first check of
-   * the run of checks that reached it (0 on that check itself: see `heldPhrase`). Resolved: how
-   * long the alert fired, since the check that fired it.
-   */
-  seconds: number;
-  /** Resolved because no value could be judged for this many seconds. */
-  staleSeconds?: number;
-  /** De-escalated: the level it dropped from. */
-  previousLevel?: MonitoringLevel;
-  /** De-escalated: the recovery bound of `level`, which the alert holds while the value meets. */
-  bound?: number;
-  metrics: DerivedHealthMetrics;
-}
-
-/**
- * How long a firing level has held, as far as the checks can know: `over the last 15s` on the
- * first check that sees it (the check's window: the level was reached somewhere within it),
- * `since first seen 30s ago` on later ones. Empty for a first check of a zero-length window.
- */
-export function heldPhrase(c: Pick<MessageContext, 'seconds' | 'metrics'>): string {
-  if (c.seconds > 0) return `since first seen ${formatDuration(c.seconds)} ago`;
-  return c.metrics.windowSeconds > 0 ? `over the last ${formatDuration(c.metrics.windowSeconds)}` : '';
-}
-
-function withPhrase(sentence: string, phrase: string): string {
-  return phrase === '' ? sentence : `${sentence} ${phrase}`;
-}
-
-export interface RuleDefinition extends LevelThresholds {
-  name: RuleName;
-  /** Seconds a level must be reached before it fires or escalates. */
-  for: number;
-  /** A firing level holds while value ≥ recovery × its threshold. */
-  recovery: number;
-  /** For the lowest level: resolve only below this value (instead of recovery × threshold). */
-  recoveryThreshold?: number;
-  /** The rule's value in this window; undefined when it cannot be judged. */
-  value(metrics: DerivedHealthMetrics): number | undefined;
-  /** Firing and escalated (and de-escalated, unless `deEscalatedMessage` is given). */
-  firingMessage(ctx: MessageContext): string;
-  /** De-escalated: `ctx.previousLevel` and `ctx.bound` are set. Default: the firing message + ` (was <previous>)`. */
-  deEscalatedMessage?(ctx: MessageContext): string;
-  resolvedMessage(ctx: MessageContext): string;
 }
 
 function thresholdRule(
@@ -223,9 +159,15 @@ export function checkRule(
   };
 }
 
-/** The rules a configuration asks for, in a fixed order; a rule set to `false` is left out. */
+/**
+ * The rules a configuration asks for, in a fixed order (static rules, anomaly rules, checks); a
+ * rule set to `false` is left out. The anomaly rules judge `HealthMetrics.anomaly`, which an
+ * AnomalyScorer adds before the engine runs.
+ */
 export function buildRules(
-  config: Pick<MonitoringConfig, 'errorThreshold' | 'responseTimeThreshold' | 'resourceThresholds' | 'checks'>,
+  config: Pick<MonitoringConfig, 'errorThreshold' | 'responseTimeThreshold' | 'resourceThresholds' | 'checks'> & {
+    anomaly?: AnomalyConfig | false;
+  },
 ): RuleDefinition[] {
   const rules: RuleDefinition[] = [];
   const gate = (c: RuleConfig, m: DerivedHealthMetrics): boolean => m.requestCount > 0 && m.requestCount >= (c.minRequests ?? 0);
@@ -246,6 +188,7 @@ export function buildRules(
       thresholdRule('event_loop_delay', 'event-loop delay p99', formatSeconds, eventLoopDelay, (m) => m.eventLoopDelay?.p99),
     );
   }
+  if (config.anomaly) rules.push(...anomalyRules(config.anomaly));
   for (const check of config.checks) rules.push(checkRule(check.name, check));
   return rules;
 }

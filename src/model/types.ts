@@ -117,7 +117,33 @@ export interface DerivedHealthMetrics {
   eventLoopDelay?: EventLoopDelay;
   /** The custom checks' results of this check, in configuration order. */
   checks: CheckResult[];
+  /**
+   * Anomaly scores (0..1) of this check, per series the `anomaly` option watches: how unusual
+   * the series' value is against the service's own history (evaluator/anomaly-scorer.ts). A series
+   * is absent while its detector warms up, and in a window that gives it no value (fewer
+   * requests than `minRequests`, no CPU sample). Absent altogether when the option is off.
+   */
+  anomaly?: AnomalyScores;
 }
+
+/**
+ * The series the anomaly rule can watch, each a value the evaluator already derives:
+ * p95 response time, error rate, request rate, CPU and memory utilisation, event-loop delay p99,
+ * open connections.
+ */
+export const ANOMALY_SERIES = [
+  'response_time',
+  'error_rate',
+  'request_rate',
+  'cpu',
+  'memory',
+  'event_loop_delay',
+  'connections',
+] as const;
+export type AnomalySeries = (typeof ANOMALY_SERIES)[number];
+
+/** Anomaly score 0..1 per series judged in a check. */
+export type AnomalyScores = Partial<Record<AnomalySeries, number>>;
 
 /** One check's picture of a service: what `monitor.monitorService()` resolves to. */
 export interface HealthMetrics extends DerivedHealthMetrics {
@@ -136,7 +162,8 @@ export type RuleName =
   | 'memory'
   | 'connections'
   | 'event_loop_delay'
-  | `check:${string}`;
+  | `check:${string}`
+  | `anomaly:${AnomalySeries}`;
 
 /** An alert of one rule for one service. Immutable snapshot: each transition carries a new one. */
 export interface Alert {

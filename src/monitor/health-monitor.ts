@@ -3,7 +3,7 @@ import { reportInternalError, type Alert, type AlertTransition, type HealthMetri
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline, realScheduler, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
-import { CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader } from '../evaluator/index.js';
+import { AnomalyScorer, CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader } from '../evaluator/index.js';
 
 /** What a HealthMonitor is built from; startHealthMonitoring assembles it. */
 export interface HealthMonitorParts {
@@ -52,6 +52,8 @@ export class HealthMonitor extends EventEmitter {
   private readonly reader: HealthReader;
   private readonly logger: Logger;
   private readonly engine: RuleEngine;
+  /** Adds each check's anomaly scores before the rules judge them (a pass-through when `anomaly` is off). */
+  private readonly anomalies: AnomalyScorer;
   private readonly checks: CheckRunner;
   private readonly metricsHistory: HealthHistory;
   /** Every alert transition, kept for alertHistory(): the record, not the notification pipeline. */
@@ -85,6 +87,7 @@ export class HealthMonitor extends EventEmitter {
     this.beforeShutdown = parts.beforeShutdown;
     this.onShutdown = parts.onShutdown;
     this.engine = new RuleEngine(this.config);
+    this.anomalies = new AnomalyScorer(this.config.anomaly);
     this.checks = new CheckRunner(this.config.checks, this.monotonic);
     this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
     this.alertLog = new AlertHistory({ retention: this.config.metricsRetention });
@@ -140,7 +143,7 @@ export class HealthMonitor extends EventEmitter {
     const windowSeconds = Math.max(0, (monotonicNow - this.lastCheckAt) / 1000);
     this.lastCheckAt = monotonicNow;
     const now = this.now();
-    const derived = deriveHealthMetrics({
+    const derived = this.anomalies.score(deriveHealthMetrics({
       resourceMetrics: collection.resourceMetrics?.scopeMetrics ? collection.resourceMetrics : undefined,
       windowSeconds,
       now,
@@ -148,7 +151,7 @@ export class HealthMonitor extends EventEmitter {
       checks: checkResults,
       // A HealthReader from another copy of the package may lack it: derive's default then.
       ...(typeof this.reader.eventLoopResolution === 'number' ? { eventLoopResolution: this.reader.eventLoopResolution } : {}),
-    });
+    }));
     const { metrics, transitions } = this.engine.assess(derived, now, monotonicNow);
     // History ages on the monotonic clock (a forward step must not evict a window of rows) and
     // keeps the wall-clock timestamps.

@@ -38,6 +38,7 @@ describe('parseConfig: defaults', () => {
         connections: { warning: 800, error: 1000, for: 0, recovery: 0.8 },
         eventLoopDelay: { warning: 0.1, error: 0.5, critical: 1, for: 0, recovery: 0.8 },
       },
+      anomaly: false,
       alerts: { cooldown: 300 },
       alertsPlan: parseAlertsConfig({}, {}),
       checks: [],
