@@ -189,6 +189,14 @@ export function generatePrometheusRules(config: MonitoringConfig, options: Prome
     );
     window = minimum;
   }
+  if (config.anomaly) {
+    // The detector's state lives in the process (a learned table per series); PromQL has no
+    // equivalent, so these rules are not generated rather than approximated.
+    notes.push(
+      `anomaly rules (${config.anomaly.series.map((s) => `anomaly:${s}`).join(', ')}) run in process only: ` +
+        'their detector has no PromQL equivalent, so no Prometheus rule is generated for them.',
+    );
+  }
   // Prometheus durations have millisecond resolution.
   window = Math.ceil(window * 1000) / 1000;
   const W = prometheusDuration(window);
