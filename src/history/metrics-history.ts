@@ -17,10 +17,14 @@
  * retention, bounds the history. Arrays grow by doubling up to the capacity, so a young or
  * short-lived history stays small.
  *
+ * Anomaly scores (the `anomaly` option) are one more Float32 column per series, allocated only
+ * once a row carries scores (NaN: the series had no score in that check), so a history without
+ * the option pays nothing for them.
+ *
  * Rows are expected in time order (one per check); a row older than the newest (the wall clock
  * stepped back) is still kept, and `query` filters by timestamp rather than assuming order.
  */
-import { MonitoringLevel, type HealthMetrics, type HealthStatus } from '../model/index.js';
+import { ANOMALY_SERIES, MonitoringLevel, type AnomalyScores, type HealthMetrics, type HealthStatus } from '../model/index.js';
 
 /** Default cap on rows per service. */
 export const DEFAULT_MAX_CAPACITY = 20_000;
@@ -137,6 +141,8 @@ export class MetricsHistory {
   private status = new Uint8Array(0);
   private level = new Uint8Array(0);
   private columns = {} as Record<Field, Float32Array>;
+  /** One column per ANOMALY_SERIES, once a row carried anomaly scores. */
+  private anomalyColumns: Float32Array[] | undefined;
 
   constructor(
     readonly serviceId: string,
@@ -159,10 +165,11 @@ export class MetricsHistory {
   byteSize(): number {
     let bytes = this.timestamps.byteLength + this.ages.byteLength + this.status.byteLength + this.level.byteLength;
     for (const f of FIELDS) bytes += this.columns[f].byteLength;
+    for (const column of this.anomalyColumns ?? []) bytes += column.byteLength;
     return bytes;
   }
 
-  /** Bytes per row at full capacity. */
+  /** Bytes per row at full capacity, without anomaly scores (4 bytes more per series with them). */
   static readonly BYTES_PER_ROW = 8 + 8 + 2 + FIELDS.length * 4;
 
   private allocate(rows: number): void {
@@ -172,6 +179,7 @@ export class MetricsHistory {
     const level = new Uint8Array(rows);
     const columns = {} as Record<Field, Float32Array>;
     for (const f of FIELDS) columns[f] = new Float32Array(rows);
+    const anomaly = this.anomalyColumns?.map(() => new Float32Array(rows).fill(NaN));
     // Copy the held rows in order, oldest at 0.
     for (let i = 0; i < this.count; i++) {
       const from = (this.head + i) % this.allocated;
@@ -180,7 +188,9 @@ export class MetricsHistory {
       status[i] = this.status[from]!;
       level[i] = this.level[from]!;
       for (const f of FIELDS) columns[f][i] = this.columns[f][from]!;
+      if (anomaly !== undefined) anomaly.forEach((column, k) => (column[i] = this.anomalyColumns![k]![from]!));
     }
+    this.anomalyColumns = anomaly;
     this.timestamps = timestamps;
     this.ages = ages;
     this.status = status;
@@ -211,6 +221,13 @@ export class MetricsHistory {
     this.level[slot] = Math.max(0, LEVELS.indexOf(metrics.level));
     const v = values(metrics);
     for (const f of FIELDS) this.columns[f][slot] = v[f];
+    if (metrics.anomaly !== undefined && this.anomalyColumns === undefined) {
+      this.anomalyColumns = ANOMALY_SERIES.map(() => new Float32Array(this.allocated).fill(NaN));
+    }
+    if (this.anomalyColumns !== undefined) {
+      const scores: AnomalyScores = metrics.anomaly ?? {};
+      ANOMALY_SERIES.forEach((series, k) => (this.anomalyColumns![k]![slot] = scores[series] ?? NaN));
+    }
     this.count++;
   }
 
@@ -266,6 +283,14 @@ export class MetricsHistory {
     if (eldP50 !== undefined || eldP99 !== undefined || eldMax !== undefined || elu !== undefined) {
       row.eventLoopDelay = { p50: eldP50 ?? 0, p99: eldP99 ?? 0, max: eldMax ?? 0 };
       if (elu !== undefined) row.eventLoopDelay.utilization = elu;
+    }
+    if (this.anomalyColumns !== undefined) {
+      const scores: AnomalyScores = {};
+      ANOMALY_SERIES.forEach((series, k) => {
+        const score = this.anomalyColumns![k]![at]!;
+        if (!Number.isNaN(score)) scores[series] = score;
+      });
+      row.anomaly = scores;
     }
     return row;
   }

@@ -164,6 +164,23 @@ describe('MetricsHistory', () => {
     for (let i = 0; i < 11; i++) h.push(metrics(START + i * 15_000, { requestCount: i }));
     assert.deepEqual(h.query().map((r) => r.requestCount), [8, 9, 10]);
   });
+
+  it('keeps anomaly scores once a row carries them, through growth and wrap-around; costs nothing before', () => {
+    const h = new MetricsHistory('s', { retention: 3600, checkInterval: 15, maxCapacity: 100 });
+    for (let i = 0; i < 3; i++) h.push(metrics(START + i * 15_000));
+    const before = h.byteSize();
+    assert.equal(h.latest()!.anomaly, undefined);
+    for (let i = 3; i < 250; i++) {
+      h.push(metrics(START + i * 15_000, { anomaly: i % 2 === 0 ? { response_time: i / 1000, cpu: 0.5 } : { cpu: 0.25 } }));
+    }
+    assert.ok(h.byteSize() > before);
+    const rows = h.query();
+    assert.equal(rows.length, 100);
+    const last = rows.at(-1)!;
+    assert.deepEqual(last.anomaly, { cpu: 0.25 });
+    assert.ok(close(rows.at(-2)!.anomaly?.response_time, 0.248));
+    assert.ok(close(rows.at(-2)!.anomaly?.cpu, 0.5));
+  });
 });
 
 describe('HealthHistory', () => {
