@@ -94,9 +94,9 @@ export class AnomalyScorer {
       if (value === undefined || !Number.isFinite(value)) continue;
       let detector = detectors.get(series);
       if (detector === undefined) {
-        // The detector's own warm-up is kept at 0: the scorer withholds the score instead, so a
+        // The detector scores 0 while it warms up; the scorer withholds those scores, so a
         // warming series is "not judged" (absent), not "judged normal" (0).
-        detector = new AnomalyDetector({ ...this.detectorOptions, warmup: 0 });
+        detector = new AnomalyDetector({ ...this.detectorOptions, warmup: config.warmup });
         detectors.set(series, detector);
       }
       const judged = detector.learned >= config.warmup;
