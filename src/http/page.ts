@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlertHistoryEntry, HistoryRow } from '../history/index.js';
-import type { Alert, HealthMetrics, MonitoringLevel } from '../model/index.js';
+import { ANOMALY_SERIES, type Alert, type AnomalySeries, type HealthMetrics, type MonitoringLevel } from '../model/index.js';
 
 export interface StatusSnapshot {
   serviceName: string;
@@ -22,6 +22,11 @@ export interface StatusSnapshot {
   alertHistory: AlertHistoryEntry[];
   /** ERROR levels of the rules (absent: rule off), drawn as dashed lines. */
   thresholds: { errorRate?: number; p95?: number; cpu?: number; memory?: number; connections?: number };
+  /**
+   * The anomaly rules (absent: off): the series watched, the checks a series learns before it is
+   * scored, and the rule's levels on the score (0..1), drawn as lines on the anomaly plot.
+   */
+  anomaly?: { series: AnomalySeries[]; warmup: number; levels: { warning?: number; error?: number; critical?: number } };
 }
 
 const MAX_POINTS = 400;
@@ -145,6 +150,95 @@ function plots(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): s
       return plot(shown, rows, t0, t1);
     })
     .join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anomaly scores: one plot per service, one line per watched series on a fixed 0..1 axis, the
+// anomaly rule's levels as lines. Series differ by colour and by dash pattern (not by colour
+// alone); the legend names each with its latest score, or says it is still learning.
+
+const ANOMALY_LABELS: Readonly<Record<AnomalySeries, string>> = {
+  response_time: 'p95 response time',
+  error_rate: 'error rate',
+  request_rate: 'request rate',
+  cpu: 'CPU',
+  memory: 'memory',
+  event_loop_delay: 'event-loop delay p99',
+  connections: 'open connections',
+};
+const ANOMALY_LEVELS = [
+  ['warning', 'WARNING'],
+  ['error', 'ERROR'],
+  ['critical', 'CRITICAL'],
+] as const;
+const score = (v: number): string => (Number.isFinite(v) ? String(Number(v.toFixed(3))) : '–');
+
+/** The series to plot: those watched, and any other the rows carry, in ANOMALY_SERIES order. */
+function anomalySeries(s: StatusSnapshot, rows: HistoryRow[]): AnomalySeries[] {
+  const present = new Set<AnomalySeries>(s.anomaly?.series ?? []);
+  for (const r of rows) for (const k of Object.keys(r.anomaly ?? {})) present.add(k as AnomalySeries);
+  return ANOMALY_SERIES.filter((k) => present.has(k));
+}
+
+function anomalyPlot(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): string {
+  const watched = anomalySeries(s, rows);
+  if (watched.length === 0) return '';
+  const x = (t: number) => PAD.left + ((t - t0) / Math.max(1, t1 - t0)) * (W - PAD.left - PAD.right);
+  const y = (v: number) => PAD.top + (1 - Math.min(1, Math.max(0, v))) * (H - PAD.top - PAD.bottom);
+  const grid = [0, 0.5, 1]
+    .map((v) => `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`)
+    .join('');
+  const levels = ANOMALY_LEVELS.flatMap(([key, name]) => {
+    const v = s.anomaly?.levels[key];
+    return v === undefined ? [] : [{ key, name, v }];
+  });
+  const levelLines = levels
+    .map(
+      (l) =>
+        `<line class="level level-${l.key}" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(l.v).toFixed(1)}" y2="${y(l.v).toFixed(1)}"><title>${l.name} level ${escapeHtml(score(l.v))}</title></line>`,
+    )
+    .join('');
+  let any = false;
+  const lines = watched
+    .map((series, i) => {
+      const points = downsample(rows, (r) => r.anomaly?.[series]);
+      const segments: string[][] = [[]];
+      for (const [t, v] of points) {
+        if (v === undefined || !Number.isFinite(v)) {
+          if (segments.at(-1)!.length > 0) segments.push([]);
+          continue;
+        }
+        segments.at(-1)!.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
+      }
+      const drawn = segments.filter((seg) => seg.length > 0);
+      if (drawn.length > 0) any = true;
+      const label = escapeHtml(`${ANOMALY_LABELS[series]} anomaly score`);
+      return drawn
+        .map((seg) => {
+          if (seg.length > 1) return `<polyline class="aline as-${i}" data-series="${series}" points="${seg.join(' ')}"><title>${label}</title></polyline>`;
+          const [cx, cy] = seg[0]!.split(',');
+          return `<circle class="adot as-${i}" data-series="${series}" r="2.5" cx="${cx}" cy="${cy}"><title>${label}</title></circle>`;
+        })
+        .join('');
+    })
+    .join('');
+  const warmup = s.anomaly?.warmup;
+  const legend = watched
+    .map((series, i) => {
+      const values = rows.map((r) => r.anomaly?.[series]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+      const state =
+        values.length > 0
+          ? `<span class="now">${escapeHtml(score(rows.at(-1)?.anomaly?.[series] ?? Number.NaN))}</span>`
+          : `<span class="learning">no score yet${warmup === undefined ? '' : `: learns from its first ${escapeHtml(warmup)} checks with data`}</span>`;
+      return `<li data-series="${series}"><svg class="swatch" viewBox="0 0 24 8" aria-hidden="true"><line class="aline as-${i}" x1="0" x2="24" y1="4" y2="4"/></svg>${escapeHtml(ANOMALY_LABELS[series])} ${state}</li>`;
+    })
+    .join('');
+  const levelLegend = levels
+    .map((l) => `<li><svg class="swatch" viewBox="0 0 24 8" aria-hidden="true"><line class="level level-${l.key}" x1="0" x2="24" y1="4" y2="4"/></svg>${l.name} ≥ ${escapeHtml(score(l.v))}</li>`)
+    .join('');
+  const xAxis = `<text class="axis" x="${PAD.left}" y="${H - 6}">${clock(t0)}</text><text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${clock(t1)} UTC</text>`;
+  const empty = any ? '' : `<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no anomaly score yet</text>`;
+  return `<figure class="plot anomaly"><figcaption>Anomaly score</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Anomaly score over time">${grid}${levelLines}${lines}${empty}${xAxis}</svg><ul class="legend" aria-label="anomaly series">${legend}${levelLegend}</ul></figure>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +368,12 @@ svg{width:100%;height:auto;display:block}
 .line{fill:none;stroke:#2563eb;stroke-width:1.8;stroke-linejoin:round}.dot{fill:#2563eb}
 .grid{stroke:var(--line);stroke-width:1}.threshold{stroke:var(--err);stroke-width:1.2;stroke-dasharray:5 4}
 .axis{font-size:11px;fill:var(--muted)}.empty{font-size:13px;fill:var(--muted)}.lane{font-size:12px;fill:var(--fg)}
+.as-0{stroke:#0072b2;color:#0072b2}.as-1{stroke:#d55e00;color:#d55e00;stroke-dasharray:7 3}.as-2{stroke:#009e73;color:#009e73;stroke-dasharray:2 2}
+.as-3{stroke:#cc79a7;color:#cc79a7;stroke-dasharray:9 3 2 3}.as-4{stroke:#56b4e9;color:#56b4e9;stroke-dasharray:4 4}.as-5{stroke:#1d232b;color:#1d232b;stroke-dasharray:12 4}.as-6{stroke:#8a6d00;color:#8a6d00;stroke-dasharray:2 5}
+.aline{fill:none;stroke-width:1.8;stroke-linejoin:round}circle.adot{fill:currentColor;stroke:none}
+.level{stroke-width:1;stroke-dasharray:3 3}.level-warning{stroke:var(--warn)}.level-error{stroke:var(--err)}.level-critical{stroke:var(--crit)}
+.legend{list-style:none;margin:4px 0 0;padding:0 4px;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}.legend li{display:flex;align-items:center;gap:5px}
+.legend .swatch{width:24px;height:8px}.legend .now,.legend .learning{color:var(--muted)}
 .timeline{background:#fff;border:1px solid var(--line);border-radius:8px}
 rect.lv-info{fill:var(--ok)}rect.lv-warning{fill:var(--warn)}rect.lv-error{fill:var(--err)}rect.lv-critical{fill:var(--crit)}
 details{margin-top:8px}summary{cursor:pointer;color:var(--muted)}
@@ -318,7 +418,7 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
   const servicePlots = s.services
     .map(
       (svc) =>
-        `<section class="service"><h2>History${s.services.length > 1 ? ` · ${escapeHtml(svc.serviceId)}` : ''} <span class="meta">(${svc.history.length} checks, every ${escapeHtml(s.checkInterval)} s)</span></h2><div class="plots">${plots(s, svc.history, t0, t1)}</div></section>`,
+        `<section class="service"><h2>History${s.services.length > 1 ? ` · ${escapeHtml(svc.serviceId)}` : ''} <span class="meta">(${svc.history.length} checks, every ${escapeHtml(s.checkInterval)} s)</span></h2><div class="plots">${plots(s, svc.history, t0, t1)}${anomalyPlot(s, svc.history, t0, t1)}</div></section>`,
     )
     .join('');
   const readyText = s.ready.ready ? 'ready' : `not ready: ${s.ready.reason ?? ''}`;
@@ -333,7 +433,7 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
 <h2>Checks</h2>${checksTable(latest)}
 ${servicePlots}
 <h2>Alert timeline</h2>${timeline(s.alertHistory, s.firing, t0, t1)}${transitionsTable(s.alertHistory)}
-<p class="meta">Rendered ${time(s.now)} · plots show each bucket's maximum · dashed line: the rule's ERROR level.</p></main>
+<p class="meta">Rendered ${time(s.now)} · plots show each bucket's maximum · dashed line: the rule's ERROR level${s.anomaly !== undefined ? '; on the anomaly plot, the anomaly rule\'s levels' : ''}.</p></main>
 <script nonce="${nonce}">${script(Math.min(60, Math.max(2, s.checkInterval)))}</script></body></html>`;
   return { html, nonce };
 }

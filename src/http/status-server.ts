@@ -6,7 +6,7 @@
  * | `/health/live` | 200 while the process answers (Kubernetes liveness) |
  * | `/health/ready` | 200, or 503 while an alert fires at ERROR or CRITICAL, or once shutdown began |
  * | `/health` | JSON: the latest HealthMetrics per service, the firing alerts, the check results |
- * | `/` | an HTML page: status, plots over the retained history, alert timeline |
+ * | `/` | an HTML page: status, plots over the retained history (anomaly scores with the `anomaly` option), alert timeline |
  *
  * With a token, `/` and `/health` need `Authorization: Bearer <token>` (or HTTP Basic with the
  * token as password, so a browser can prompt); the probes stay open and say only ready or not.
@@ -211,6 +211,15 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
         memory: errorLevel(c.resourceThresholds.memory),
         connections: errorLevel(c.resourceThresholds.connections),
       },
+      ...(c.anomaly !== false
+        ? {
+            anomaly: {
+              series: [...c.anomaly.series],
+              warmup: c.anomaly.warmup,
+              levels: { warning: c.anomaly.warning, error: c.anomaly.error, critical: c.anomaly.critical },
+            },
+          }
+        : {}),
     };
   };
 

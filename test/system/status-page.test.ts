@@ -1,7 +1,7 @@
 /**
  * The status page in a real browser: headless Chromium (Debian package `chromium`) loads the page
  * of a running service with a firing alert; the test reads the DOM after scripts ran and saves a
- * screenshot to test-output/status-page.png. Without /usr/bin/chromium the test fails when CI is
+ * screenshot to test-output/status-page.png (and status-page-anomaly.png: a service with anomaly rules). Without /usr/bin/chromium the test fails when CI is
  * set and is skipped otherwise.
  */
 import { test } from 'node:test';
@@ -123,6 +123,7 @@ test(
       for (const plot of ['Error rate', 'p95 response time', 'CPU', 'Memory', 'Open connections']) {
         assert.ok(dom.includes(`aria-label="${plot} over time"`), `plot ${plot}`);
       }
+      assert.ok(!dom.includes('Anomaly score'), 'no anomaly plot without the anomaly option');
       // The inline script ran under the CSP: it replaced the UTC times with local ones.
       const times = [...dom.matchAll(/<time datetime="[^"]+">([^<]*)<\/time>/g)].map((m) => m[1]!);
       assert.ok(times.length > 0);
@@ -131,6 +132,74 @@ test(
 
       mkdirSync(OUTPUT, { recursive: true });
       const screenshot = path.join(OUTPUT, 'status-page.png');
+      rmSync(screenshot, { force: true });
+      await chromium([`--screenshot=${screenshot}`], url);
+      assert.ok(statSync(screenshot).size > 10_000, 'a screenshot was written');
+      t.diagnostic(`screenshot: ${screenshot}`);
+    } finally {
+      await monitor.shutdown();
+      await close(app);
+    }
+  },
+);
+
+test(
+  'headless Chromium shows the anomaly score plot of a service with anomaly rules',
+  { skip: !HAVE_CHROMIUM && !process.env.CI ? `no ${CHROMIUM} (apt-get install chromium); set CI to make this a failure` : false, timeout: 180_000 },
+  async (t) => {
+    if (!HAVE_CHROMIUM) assert.fail(`${CHROMIUM} is missing: the CI image must install the Debian package chromium`);
+
+    const app = http.createServer((_req, res) => res.end('x'));
+    const appPort = await listen(app);
+    const monitor = await startHealthMonitoring({
+      serviceName: 'search',
+      hostMetrics: false,
+      loggerProvider: new LoggerProvider(),
+      checkInterval: 3600, // checks run only when the test calls monitorService()
+      startupMessage: false,
+      responseTimeThreshold: false,
+      errorThreshold: false,
+      resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false, connections: false },
+      anomaly: { series: ['response_time'], warmup: 8 },
+      statusServer: { port: 0 },
+    });
+    try {
+      // 12 checks of 6 requests each (minRequests 5): the first 8 are learned, the last 4 scored.
+      const scored: number[] = [];
+      for (let check = 0; check < 12; check++) {
+        for (let i = 0; i < 6; i++) await request(appPort, '/');
+        const score = (await monitor.monitorService()).anomaly?.response_time;
+        if (score !== undefined) scored.push(score);
+      }
+      assert.equal(scored.length, 4, 'scored after the warm-up of 8 checks');
+      const url = `${statusServerOf(monitor)!.url}/`;
+
+      const { stdout: dom, stderr } = await chromium(['--dump-dom'], url);
+      const figure = /<figure class="plot anomaly">(.*?)<\/figure>/s.exec(dom)?.[1];
+      assert.ok(figure !== undefined, 'the page has the anomaly plot');
+      assert.match(figure, /<svg[^>]*role="img"[^>]*aria-label="Anomaly score over time"/);
+      const lines = [...figure.matchAll(/<polyline class="aline [^"]*" data-series="([a-z_]+)" points="([^"]*)"/g)];
+      assert.deepEqual(
+        lines.map((m) => [m[1], m[2]!.trim().split(/\s+/).length]),
+        [['response_time', 4]],
+        'one line, one point per scored check',
+      );
+      // The y axis is 0..1: every point within the plot area, at its score.
+      const ys = lines[0]![2]!.trim().split(/\s+/).map((p) => Number(p.split(',')[1]));
+      assert.deepEqual(
+        ys,
+        scored.map((v) => Number((10 + (1 - Math.fround(v)) * (150 - 10 - 22)).toFixed(1))),
+      );
+      assert.match(figure, /<line class="level level-warning"[^>]*><title>WARNING level 0\.99<\/title><\/line>/, 'the default WARNING level');
+      assert.doesNotMatch(figure, /class="level level-(error|critical)"/, 'no ERROR or CRITICAL level configured');
+      const legend = /<ul class="legend"[^>]*>(.*?)<\/ul>/s.exec(figure)?.[1] ?? '';
+      assert.match(legend, /<li data-series="response_time">.*?p95 response time <span class="now">[0-9.]+<\/span><\/li>/);
+      assert.match(legend, /WARNING ≥ 0\.99/);
+      assert.doesNotMatch(legend, /no score yet/);
+      assert.doesNotMatch(stderr, /Refused to (load|execute|apply)|Content Security Policy/, 'no CSP violation');
+
+      mkdirSync(OUTPUT, { recursive: true });
+      const screenshot = path.join(OUTPUT, 'status-page-anomaly.png');
       rmSync(screenshot, { force: true });
       await chromium([`--screenshot=${screenshot}`], url);
       assert.ok(statSync(screenshot).size > 10_000, 'a screenshot was written');

@@ -136,6 +136,114 @@ describe('status server started by startHealthMonitoring', () => {
   });
 });
 
+describe('anomaly scores on /health and the page', () => {
+  let app: Awaited<ReturnType<typeof appServer>>;
+  before(async () => {
+    app = await appServer();
+  });
+  after(() => close(app.server));
+
+  /** One check of `monitor` after `n` app requests (enough for the default minRequests 5). */
+  const check = async (monitor: HealthMonitor, n = 6) => {
+    await app.hit('/ok', n);
+    return monitor.monitorService();
+  };
+  /** The points of each polyline and circle of the anomaly plot, by series. */
+  const anomalyPoints = (html: string): Record<string, number> => {
+    const svg = /<svg[^>]*aria-label="Anomaly score over time">(.*?)<\/svg>/s.exec(html)?.[1];
+    assert.ok(svg !== undefined, 'the page has the anomaly plot');
+    const points: Record<string, number> = {};
+    for (const m of svg.matchAll(/<polyline class="aline[^"]*" data-series="([a-z_]+)" points="([^"]*)"/g)) {
+      points[m[1]!] = (points[m[1]!] ?? 0) + m[2]!.trim().split(/\s+/).length;
+    }
+    for (const m of svg.matchAll(/<circle class="adot[^"]*" data-series="([a-z_]+)"/g)) points[m[1]!] = (points[m[1]!] ?? 0) + 1;
+    return points;
+  };
+
+  it('with anomaly on: /health carries the latest scores; the page plots one point per scored check and says what is still learning', async () => {
+    const monitor = await startHealthMonitoring({
+      ...quiet,
+      serviceName: 'scored',
+      statusServer: { port: 0 },
+      anomaly: { series: ['response_time', 'cpu'], warmup: 8, warning: 0.9, error: 0.99 },
+    });
+    try {
+      const status = statusServerOf(monitor)!;
+      for (let i = 0; i < 8; i++) await check(monitor);
+      let health = JSON.parse((await get(status, '/health')).body);
+      assert.deepEqual(health.services.scored.anomaly, {}, 'warming up: no score yet, the key present');
+      let page = (await get(status, '/')).body;
+      assert.deepEqual(anomalyPoints(page), {}, 'no point while warming up');
+      assert.match(page, /<li data-series="response_time">.*?no score yet: learns from its first 8 checks with data/);
+      assert.match(page, /no anomaly score yet/);
+
+      const scored: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const m = await check(monitor);
+        assert.equal(typeof m.anomaly?.response_time, 'number', `check ${9 + i} is scored`);
+        scored.push(m.anomaly!.response_time!);
+      }
+      health = JSON.parse((await get(status, '/health')).body);
+      assert.equal(health.services.scored.anomaly.response_time, scored.at(-1), '/health has the latest score');
+      assert.ok(health.services.scored.anomaly.response_time >= 0 && health.services.scored.anomaly.response_time <= 1);
+      assert.deepEqual(Object.keys(health.services.scored.anomaly).sort(), Object.keys(monitor.latest()!.anomaly!).sort());
+
+      page = (await get(status, '/')).body;
+      assert.equal(anomalyPoints(page).response_time, 4, 'one point per scored check');
+      assert.doesNotMatch(page, /<li data-series="response_time">[^<]*<svg[^>]*>.*?<\/svg>[^<]*<span class="learning">/s);
+      assert.match(page, /<line class="level level-warning"[^>]*><title>WARNING level 0\.9<\/title>/);
+      assert.match(page, /<line class="level level-error"[^>]*><title>ERROR level 0\.99<\/title>/);
+      assert.doesNotMatch(page, /class="level level-critical"/, 'no CRITICAL level configured, no line');
+      assert.match(page, new RegExp(`<li data-series="response_time">.*?<span class="now">${String(Number(scored.at(-1)!.toFixed(3))).replace('.', '\\.')}</span>`));
+    } finally {
+      await monitor.shutdown();
+    }
+  });
+
+  it('the plot follows the retained history: the oldest scores leave with their rows, each point at its own check\'s score', async () => {
+    // Retention of one interval: the history keeps 2 rows.
+    const monitor = await startHealthMonitoring({
+      ...quiet,
+      serviceName: 'short',
+      metricsRetention: 3600,
+      statusServer: { port: 0 },
+      anomaly: { series: ['response_time'], warmup: 8 },
+    });
+    try {
+      const status = statusServerOf(monitor)!;
+      const checks = [];
+      for (let i = 0; i < 12; i++) checks.push(await check(monitor, 5 + (i % 4)));
+      const rows = monitor.history('short');
+      assert.equal(rows.length, 2);
+      const page = (await get(status, '/')).body;
+      assert.equal(anomalyPoints(page).response_time, 2);
+      // The plotted y of each row is its own check's score (Float32 in the history).
+      const last = checks.slice(-2).map((m) => m.anomaly!.response_time!);
+      const svg = /aria-label="Anomaly score over time">(.*?)<\/svg>/s.exec(page)![1]!;
+      const ys = /data-series="response_time" points="([^"]*)"/.exec(svg)![1]!.split(' ').map((p) => Number(p.split(',')[1]));
+      const y = (v: number) => 10 + (1 - Math.fround(v)) * (150 - 10 - 22);
+      assert.deepEqual(ys, last.map((v) => Number(y(v).toFixed(1))));
+    } finally {
+      await monitor.shutdown();
+    }
+  });
+
+  it('with anomaly off: no anomaly key in /health, no anomaly plot', async () => {
+    const monitor = await startHealthMonitoring({ ...quiet, serviceName: 'plain', statusServer: { port: 0 } });
+    try {
+      const status = statusServerOf(monitor)!;
+      for (let i = 0; i < 3; i++) await check(monitor);
+      const health = JSON.parse((await get(status, '/health')).body);
+      assert.equal('anomaly' in health.services.plain, false);
+      const page = (await get(status, '/')).body;
+      assert.match(page, /aria-label="Error rate over time"/);
+      assert.doesNotMatch(page, /Anomaly score|class="legend"|anomaly rule/);
+    } finally {
+      await monitor.shutdown();
+    }
+  });
+});
+
 describe('status server bounds and token', () => {
   let monitor: HealthMonitor;
   before(async () => {
