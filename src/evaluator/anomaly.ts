@@ -67,9 +67,6 @@ export interface AnomalyDetectorOptions {
   relativeFloor?: number;
   /** Context novelty component (see ContextNovelty); `null` turns it off. */
   context?: Partial<ContextNoveltyOptions> | null;
-  /** Second context component on another grid (null: off); combined by `combine2`. */
-  context2?: Partial<ContextNoveltyOptions> | null;
-  combine2?: 'min' | 'mean' | 'max' | 'geo';
   /** How the two components combine: 'max', 'gauss', 'context'. */
   combine?: 'max' | 'gauss' | 'context';
   /** Points after a score during which lower-or-equal scores are damped (0: off). */
@@ -83,9 +80,7 @@ export const ANOMALY_DETECTOR_DEFAULTS: Readonly<Required<AnomalyDetectorOptions
   warmup: 64,
   maxDecay: 0.998,
   relativeFloor: 1e-3,
-  context: { levels: 32, maxOrder: 6, tableBits: 12, minCount: 1, minOrder: 1, window: 250, tailDecades: 0, levelPower: 4 },
-  context2: null,
-  combine2: 'min',
+  context: { levels: 32, maxOrder: 6, tableBits: 12, minCount: 1, minOrder: 1, window: 250, tailDecades: 0, levelPower: 4, runWeight: 6, runFactor: 2, runMin: 64 },
   combine: 'context',
   rest: 100,
   restDamp: 0.5,
@@ -102,15 +97,11 @@ export class AnomalyDetector {
   private readonly means: Float64Array;
   private readonly vars: Float64Array;
   private readonly context: ContextNovelty | null;
-  private readonly context2: ContextNovelty | null;
-  private readonly combine2: 'min' | 'mean' | 'max' | 'geo';
   private readonly combine: 'max' | 'gauss' | 'context';
   private readonly rest: number;
   private readonly restDamp: number;
   /** Recent raw scores (ring of `rest`), for the rest period. */
   private readonly recent: Float64Array;
-  /** Diagnostics: z of the last point. */
-  lastZ = 0;
   /** Points learned. */
   private n = 0;
   /** Long-run mean of |x| (the floor's reference). */
@@ -130,9 +121,6 @@ export class AnomalyDetector {
     this.vars = new Float64Array(scales.length);
     const ctx = options.context === undefined ? ANOMALY_DETECTOR_DEFAULTS.context : options.context;
     this.context = ctx === null ? null : new ContextNovelty({ ...(ANOMALY_DETECTOR_DEFAULTS.context as ContextNoveltyOptions), ...ctx });
-    const ctx2 = options.context2 === undefined ? ANOMALY_DETECTOR_DEFAULTS.context2 : options.context2;
-    this.context2 = ctx2 === null || this.context === null ? null : new ContextNovelty({ ...(ANOMALY_DETECTOR_DEFAULTS.context as ContextNoveltyOptions), ...ctx, ...ctx2 });
-    this.combine2 = options.combine2 ?? ANOMALY_DETECTOR_DEFAULTS.combine2;
     this.combine = options.combine ?? ANOMALY_DETECTOR_DEFAULTS.combine;
     this.rest = Math.max(0, Math.floor(options.rest ?? ANOMALY_DETECTOR_DEFAULTS.rest));
     this.restDamp = options.restDamp ?? ANOMALY_DETECTOR_DEFAULTS.restDamp;
@@ -149,6 +137,7 @@ export class AnomalyDetector {
    * `timestampMs` is accepted for the caller's convenience and not used (see the module comment).
    */
   score(value: number, timestampMs?: number): number {
+    void timestampMs;
     if (!Number.isFinite(value)) return 0;
     const k = this.alphas.length;
     if (this.n === 0) {
@@ -170,18 +159,12 @@ export class AnomalyDetector {
       if (zs > z) z = zs;
     }
     if (!(z < Z_CAP)) z = Z_CAP; // also catches NaN from Infinity − Infinity on huge inputs
-    this.lastZ = z;
     // 2. score relative to the recent worst, then remember this z
     const previousMax = this.zMax;
     this.zMax = Math.max(previousMax * this.maxDecay, z);
     let out = 0;
     if (this.n >= this.warmup && z > 0) out = z / (z + previousMax);
-    let novelty = this.context === null ? 0 : this.context.score(value, timestampMs);
-    if (this.context2 !== null) {
-      const b = this.context2.score(value, timestampMs);
-      const c2 = this.combine2;
-      novelty = c2 === 'min' ? Math.min(novelty, b) : c2 === 'max' ? Math.max(novelty, b) : c2 === 'geo' ? Math.sqrt(novelty * b) : (novelty + b) / 2;
-    }
+    const novelty = this.context === null ? 0 : this.context.score(value);
     if (this.n < this.warmup) out = 0;
     else if (this.combine === 'context') out = novelty;
     else if (this.combine === 'max') out = Math.max(out, novelty);

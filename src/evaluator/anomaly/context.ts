@@ -1,6 +1,6 @@
 /**
- * Context novelty (issue 13, second step): how new is the sequence of the last few quantized
- * values? See the module comment of ../anomaly.ts for the method, sources and memory bound.
+ * Context novelty (issue 13): how new is the sequence of the last few quantized values? See the
+ * module comment of ../anomaly.ts for the method, sources, memory bound and bad-input behaviour.
  */
 
 export interface ContextNoveltyOptions {
@@ -12,23 +12,27 @@ export interface ContextNoveltyOptions {
   tableBits: number;
   /** Occurrences before a pattern counts as known. */
   minCount: number;
-  /** Smallest order counted in the novelty fraction. */
+  /** Smallest order counted in the novelty level. */
   minOrder: number;
   /** Window, in points, of the exponentially decayed histogram of novelty levels. */
   window: number;
-  /** Tail probability mapped to score 1: score = min(1, −log10(tail) / tailDecades). 0 → 1 − tail. */
+  /** Tail probability mapped to score 1: score = min(1, −log10(p) / tailDecades). 0 → 1 − p. */
   tailDecades: number;
-  /** p of a point with novelty level k is multiplied by (top / k)^levelPower (0: off). */
-  levelPower?: number;
-  /** Second, longer histogram window (0: off); p = p1^(1 − w2Weight) · p2^w2Weight. */
-  window2?: number;
-  w2Weight?: number;
-  /** Time-of-day buckets per day for the time context (0: off). */
-  todBuckets?: number;
-  /** Quantization levels of the time context's value code (0: same as levels). */
-  todLevels?: number;
-  /** Time context includes the day of the week. */
-  todWeek?: boolean;
+  /**
+   * Weight of the novelty level: the tail probability p of a point whose level is k is multiplied
+   * by (maxOrder / k)^levelPower, so a point whose shortest new context is long (a new order-4
+   * sequence of known values) needs to be much rarer than a new value to score as high (0: off).
+   */
+  levelPower: number;
+  /**
+   * Run novelty: a run of one code that becomes longer than runFactor × the longest earlier
+   * (finished) run of that code, and at least runMin points long, adds runWeight novelty levels
+   * (capped at maxOrder) to the point where that happens, once per run (0: off). A code with no
+   * earlier finished run never counts, so a constant series stays at 0.
+   */
+  runWeight: number;
+  runFactor: number;
+  runMin: number;
 }
 
 const PROBES = 8;
@@ -48,16 +52,14 @@ export class ContextNovelty {
   private readonly hist: Float64Array;
   private readonly decay: number;
   private readonly tailDecades: number;
-  private readonly todBuckets: number;
-  private readonly todLevels: number;
-  private readonly todWeek: boolean;
   private readonly levelPower: number;
-  private readonly hist2: Float64Array;
-  private readonly decay2: number;
-  private readonly w2Weight: number;
-  /** Diagnostics: novelty level and code of the last point scored. */
-  lastNovel = 0;
-  lastCode = 0;
+  private readonly runWeight: number;
+  private readonly runFactor: number;
+  private readonly runMin: number;
+  /** Longest finished run of each code (codes < 256). */
+  private readonly maxRun = new Uint32Array(256);
+  private runCode = 0;
+  private runLen = 0;
   private filled = 0;
   private n = 0;
   private lo = 0;
@@ -75,14 +77,11 @@ export class ContextNovelty {
     this.history = new Uint8Array(this.maxOrder);
     this.decay = 1 - 1 / Math.max(1, o.window);
     this.tailDecades = o.tailDecades;
-    this.todBuckets = Math.max(0, Math.floor(o.todBuckets ?? 0));
-    this.todLevels = Math.floor(o.todLevels ?? 0) || this.levels;
-    this.todWeek = o.todWeek ?? false;
-    this.levelPower = o.levelPower ?? 0;
-    this.decay2 = (o.window2 ?? 0) > 0 ? 1 - 1 / o.window2! : 0;
-    this.w2Weight = o.w2Weight ?? 0.5;
-    this.hist = new Float64Array(this.maxOrder + 1 + (this.todBuckets > 0 ? 1 : 0));
-    this.hist2 = new Float64Array(this.hist.length);
+    this.levelPower = Math.max(0, o.levelPower);
+    this.runWeight = Math.max(0, Math.floor(o.runWeight));
+    this.runFactor = Math.max(1, o.runFactor);
+    this.runMin = Math.max(1, Math.floor(o.runMin));
+    this.hist = new Float64Array(this.maxOrder + 1);
   }
 
   /**
@@ -111,46 +110,13 @@ export class ContextNovelty {
     return 1 + (q >= levels ? levels - 1 : q < 0 ? 0 : q);
   }
 
-  /** Looks up key (≠ 0), counts it; returns its count before this point. */
-  private touch(key: number, stamp: number): number {
-    const slot = (key ^ (key >>> 15)) & this.mask;
-    let found = -1;
-    let victim = slot;
-    let victimAge = -1;
-    for (let p = 0; p < PROBES; p++) {
-      const s = (slot + p) & this.mask;
-      const k = this.keys[s]!;
-      if (k === key) {
-        found = s;
-        break;
-      }
-      if (k === 0) {
-        victim = s;
-        break;
-      }
-      const age = (stamp - (this.meta[s]! & 0xffffff00)) >>> 0;
-      if (age > victimAge) {
-        victimAge = age;
-        victim = s;
-      }
-    }
-    let count = 0;
-    if (found >= 0) count = this.meta[found]! & 0xff;
-    else {
-      found = victim;
-      this.keys[found] = key;
-    }
-    this.meta[found] = stamp | (count < 255 ? count + 1 : 255);
-    return count;
-  }
-
   /** Looks up and counts the contexts of code c with `history`; returns how many were novel. */
   private contexts(c: number, history: Uint8Array, stamp: number): number {
     let h = 0x811c9dc5;
     let novel = 0;
     for (let order = 1; order <= this.maxOrder; order++) {
-      const prev = order === 1 ? c : order - 2 < this.filled ? history[order - 2]! : -1;
-      if (prev < 0) break;
+      if (order > 1 && order - 2 >= this.filled) break;
+      const prev = order === 1 ? c : history[order - 2]!;
       h = Math.imul(h ^ (prev + 1), 0x01000193) >>> 0;
       const key = (Math.imul(h ^ order, 0x9e3779b1) | 1) >>> 0;
       const slot = (key ^ (key >>> 15)) & this.mask;
@@ -186,25 +152,25 @@ export class ContextNovelty {
     return novel;
   }
 
-  /** Rarity in [0, 1] of the number of novel contexts ending at x; then learns them. */
-  score(x: number, t?: number): number {
+  /** Rarity in [0, 1] of the novelty of x (its new contexts, a run longer than usual); then learns x. */
+  score(x: number): number {
     const stamp = (this.n & 0xffffff) << 8;
     const c = this.code(x);
     let novel = this.contexts(c, this.history, stamp);
-    if (this.todBuckets > 0 && t !== undefined && Number.isFinite(t)) {
-      const day = Math.floor(t / 86_400_000);
-      const b = Math.floor(((t - day * 86_400_000) / 86_400_000) * this.todBuckets);
-      const dow = this.todWeek ? (((day + 4) % 7) + 7) % 7 : 7;
-      const cc = Math.ceil((c * this.todLevels) / this.levels);
-      let h = Math.imul(0x85ebca6b ^ (b + 1), 0x01000193) >>> 0;
-      h = Math.imul(h ^ (dow + 1), 0x01000193) >>> 0;
-      h = Math.imul(h ^ (cc + 1), 0x01000193) >>> 0;
-      const key = (Math.imul(h ^ 0xabc, 0x9e3779b1) | 1) >>> 0;
-      if (this.touch(key, stamp) < this.minCount && this.n > 0) novel += 1;
+    // run novelty: the current run of code c against the longest earlier run of c
+    if (c === this.runCode) this.runLen += 1;
+    else {
+      if (this.runLen > this.maxRun[this.runCode]!) this.maxRun[this.runCode] = this.runLen;
+      this.runCode = c;
+      this.runLen = 1;
+    }
+    if (this.runWeight > 0) {
+      const longest = this.maxRun[c]!;
+      if (longest > 0 && this.runLen === Math.max(this.runMin, Math.floor(this.runFactor * longest) + 1)) {
+        novel = Math.min(this.maxOrder, novel + this.runWeight);
+      }
     }
     const counted = this.filled >= this.maxOrder - 1;
-    this.lastNovel = novel;
-    this.lastCode = c;
     // learn: history and range
     for (let i = this.maxOrder - 1; i > 0; i--) this.history[i] = this.history[i - 1]!;
     this.history[0] = c;
@@ -229,23 +195,9 @@ export class ContextNovelty {
     }
     for (let j = 0; j <= top; j++) this.hist[j] = this.hist[j]! * this.decay;
     this.hist[novel] = this.hist[novel]! + 1;
-    let p2 = 1;
-    if (this.decay2 > 0) {
-      let t2 = 0;
-      let n2 = 0;
-      for (let j = 0; j <= top; j++) {
-        const v = this.hist2[j]!;
-        n2 += v;
-        if (j >= novel) t2 += v;
-        this.hist2[j] = v * this.decay2;
-      }
-      this.hist2[novel] = this.hist2[novel]! + 1;
-      p2 = (t2 + 0.5) / (n2 + 1);
-    }
     if (novel === 0 || total <= 0) return 0;
     let p = (tail + 0.5) / (total + 1);
-    if (this.decay2 > 0) p = Math.pow(p, 1 - this.w2Weight) * Math.pow(p2, this.w2Weight);
-    if (this.levelPower > 0) p = Math.min(1, p * Math.pow(top / novel, this.levelPower));
+    if (this.levelPower > 0) p = Math.min(1, p * Math.pow(this.maxOrder / novel, this.levelPower));
     const out = this.tailDecades > 0 ? -Math.log10(p) / this.tailDecades : 1 - p;
     return out > 1 ? 1 : out > 0 ? out : 0;
   }
