@@ -106,6 +106,31 @@ describe('AnomalyDetector', () => {
     assert.ok(after > before, `after the change ${after}, before ${before}`);
   });
 
+  it('a run of the usual value far longer than any before (a series that goes quiet) fires once', () => {
+    // 40 cycles of 70 zeros and a burst of 10 values in [5, 10], then zeros only: the zero run
+    // passes twice its longest earlier length (70) at its 141st point
+    const run = (options?: ConstructorParameters<typeof AnomalyDetector>[0]): { before: number; quiet: number[] } => {
+      const r = noise(21);
+      const d = new AnomalyDetector(options);
+      const out: number[] = [];
+      for (let c = 0; c < 40; c++) {
+        for (let i = 0; i < 70; i++) out.push(d.score(0));
+        for (let i = 0; i < 10; i++) out.push(d.score(7.5 + 5 * r()));
+      }
+      const quiet: number[] = [];
+      for (let i = 0; i < 300; i++) quiet.push(d.score(0));
+      return { before: Math.max(...out.slice(1600)), quiet };
+    };
+    const { before, quiet } = run();
+    quiet.forEach(inRange);
+    const top = Math.max(...quiet);
+    assert.ok(top > 0.99 && top > before, `quiet period scored ${top}, before it ${before}`);
+    assert.equal(quiet.indexOf(top), 140);
+    assert.equal(quiet.filter((s) => s > 0.5).length, 1, 'once per run');
+    const off = run({ context: { runWeight: 0 } });
+    assert.ok(Math.max(...off.quiet) < 0.5, `without run novelty: ${Math.max(...off.quiet)}`);
+  });
+
   it('200,000 random points (the fixed-size context table churns): every score in [0, 1]', () => {
     const r = noise(17);
     const d = new AnomalyDetector();
