@@ -1,0 +1,488 @@
+/**
+ * HistoryStore: metric rows with retention tiers, alert transitions and keyed state, kept in
+ * memory and persisted to one record log (record-log.ts).
+ *
+ * In memory the store holds each record's encoded payload (a few hundred bytes per row), not
+ * decoded objects: a year of one service at the defaults is about the file's size inflated,
+ * some 5 MB. Queries decode only the rows they return.
+ *
+ * - Rows: `appendRow` keeps a check's row (resolution 0). `maintain(now)` (once per check)
+ *   downsamples every complete bucket into the tiers (raw → 5 min → 1 h by default; a bucket is
+ *   complete `lateness` seconds after its end), appends the tier rows, and drops rows past their
+ *   level's retention (never a row not yet downsampled into the next tier).
+ * - Transitions: every AlertTransition, as JSON, kept for `alertRetention` (default 400 days)
+ *   and at most `maxTransitions`.
+ * - State: `put(key, value)` / `delete(key)`; the last value per key wins at load. A put equal
+ *   to the key's current value writes nothing.
+ * - Compaction: `maintain` rewrites the file with only the live records every
+ *   `compactInterval` seconds (default 1 h) when anything was appended, or sooner when the
+ *   bytes appended since the last compaction exceed the file's compacted size (and 1 MiB).
+ *
+ * If the log is off (a fault, or another process owns the path), everything keeps working in
+ * memory: `persistent` turns false and `stats()` counts what was not written.
+ */
+import type { AlertTransition } from '../../model/index.js';
+import { RecordKind, Reader, Writer } from './format.js';
+import { DEFAULT_MAX_BUCKETS } from './histogram.js';
+import { bucketEnd, downsample } from './downsample.js';
+import { RecordLog, type RecordLogStats, type StoreReport } from './record-log.js';
+import { decodeRow, encodeRow, peekRow, type MetricRow } from './rows.js';
+
+export interface TierOptions {
+  /** Bucket length, seconds. */
+  resolution: number;
+  /** How long its rows are kept, seconds. */
+  retention: number;
+}
+
+export const DEFAULT_TIERS: readonly TierOptions[] = [
+  { resolution: 300, retention: 30 * 86_400 },
+  { resolution: 3600, retention: 400 * 86_400 },
+];
+
+export interface HistoryStoreOptions {
+  /** The store file. Its directory is created if missing; `<path>.lock` sits next to it. */
+  path: string;
+  /** Seconds a check's own rows are kept (metricsRetention). Default 86 400. */
+  metricsRetention?: number;
+  /** Downsampled tiers, finest first, each resolution a multiple of the previous. Default 5 min for 30 days, 1 h for 400 days. */
+  tiers?: readonly TierOptions[];
+  /** Seconds alert transitions are kept. Default 400 days. */
+  alertRetention?: number;
+  /** Alert transitions kept at most. Default 10 000. */
+  maxTransitions?: number;
+  /** Buckets a tier row's merged histogram keeps at most. Default 64 (scale 3 over a 250× range of latencies). */
+  tierMaxBuckets?: number;
+  /** Seconds after a bucket's end before it is downsampled (late rows). Default 60. */
+  lateness?: number;
+  /** Seconds between compactions (when something was appended). Default 3600. */
+  compactInterval?: number;
+  /** Where warnings go (each kind once): a corrupt file moved aside, the store turned off, the path locked. Default process.emitWarning. */
+  onReport?: (report: StoreReport) => void;
+  /** Wall clock, ms. Default Date.now. */
+  now?: () => number;
+  /** A lock untouched this long (ms) is stale. Default 120 000. */
+  lockStaleMs?: number;
+}
+
+export interface StoreQuery {
+  /** Rows with timestamp ≥ since (epoch ms). */
+  since?: number;
+  /** Rows with timestamp ≤ until (epoch ms); a tier row is kept when its bucket overlaps. */
+  until?: number;
+  /**
+   * 'raw' (or 0): the checks' own rows; a number of seconds: that tier, or rows downsampled to
+   * it from the finest level that holds the range; 'auto' (default): the finest level whose
+   * retention reaches back to `since` (raw when `since` is absent).
+   */
+  resolution?: 'auto' | 'raw' | number;
+  /** At most this many rows: the newest. */
+  limit?: number;
+}
+
+export interface HistoryStoreStats extends RecordLogStats {
+  /** ms the open took (read, parse, repair). */
+  loadMs: number;
+  /** Records read at open. */
+  loadedRecords: number;
+  /** Records at open that could not be decoded (skipped). */
+  skippedRecords: number;
+  /** Rows held per resolution (0 = raw), all services. */
+  rows: Record<number, number>;
+  transitions: number;
+  stateKeys: number;
+}
+
+interface Entry {
+  t: number;
+  payload: Buffer;
+}
+
+/** Index of the first entry with t > value. */
+function upperBound(list: readonly Entry[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.t <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first entry with t ≥ value. */
+function lowerBound(list: readonly Entry[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.t < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Insert keeping t order; `unique`: replace an entry of the same t. */
+function insert(list: Entry[], entry: Entry, unique: boolean): void {
+  const last = list[list.length - 1];
+  if (last === undefined || entry.t > last.t) {
+    list.push(entry);
+    return;
+  }
+  if (unique) {
+    const at = lowerBound(list, entry.t);
+    if (list[at]?.t === entry.t) {
+      list[at] = entry;
+      return;
+    }
+  }
+  list.splice(upperBound(list, entry.t), 0, entry);
+}
+
+function encodeTransition(t: AlertTransition): Buffer {
+  const w = new Writer(512);
+  w.u8(RecordKind.Transition);
+  w.f64(t.at);
+  w.bytes(Buffer.from(JSON.stringify(t)));
+  return w.done();
+}
+
+function encodePut(key: string, json: string): Buffer {
+  const w = new Writer(64 + json.length);
+  w.u8(RecordKind.Put);
+  w.str(key);
+  w.bytes(Buffer.from(json));
+  return w.done();
+}
+
+function encodeDelete(key: string): Buffer {
+  const w = new Writer(32);
+  w.u8(RecordKind.Delete);
+  w.str(key);
+  return w.done();
+}
+
+function defaultReport(report: StoreReport): void {
+  if (report.level === 'warn') process.emitWarning(report.message, 'OtelHealthStoreWarning');
+}
+
+export class HistoryStore {
+  /** Per service: one entry list per level (index 0 raw, then the tiers). */
+  private readonly series = new Map<string, Entry[][]>();
+  private transitionEntries: Entry[] = [];
+  private readonly state = new Map<string, { json: string; payload: Buffer }>();
+  private readonly levels: number[];
+  private readonly retentionsMs: number[];
+  private readonly tierMaxBuckets: number;
+  private readonly latenessMs: number;
+  private readonly compactIntervalMs: number;
+  private readonly alertRetentionMs: number;
+  private readonly maxTransitions: number;
+  private readonly now: () => number;
+  private lastCompactionAt: number;
+  private loadMs = 0;
+  private loadedRecords = 0;
+  private skippedRecords = 0;
+  private log!: RecordLog;
+
+  private constructor(readonly options: HistoryStoreOptions) {
+    const tiers = options.tiers ?? DEFAULT_TIERS;
+    let previous = 0;
+    for (const t of tiers) {
+      if (!(t.resolution > previous) || !(t.retention > 0)) throw new RangeError('tiers: resolutions must rise and retentions be > 0');
+      previous = t.resolution;
+    }
+    this.levels = [0, ...tiers.map((t) => t.resolution)];
+    this.retentionsMs = [(options.metricsRetention ?? 86_400) * 1000, ...tiers.map((t) => t.retention * 1000)];
+    this.tierMaxBuckets = options.tierMaxBuckets ?? 64;
+    this.latenessMs = (options.lateness ?? 60) * 1000;
+    this.compactIntervalMs = (options.compactInterval ?? 3600) * 1000;
+    this.alertRetentionMs = (options.alertRetention ?? 400 * 86_400) * 1000;
+    this.maxTransitions = options.maxTransitions ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.lastCompactionAt = this.now();
+  }
+
+  /**
+   * Open the store at `options.path`: read it (repairing a torn tail, moving a corrupt or foreign
+   * file aside), bring the tiers up to date and drop what is past retention. Never rejects:
+   * on any fault the store runs in memory only (`persistent` false), reported once.
+   */
+  static async open(options: HistoryStoreOptions): Promise<HistoryStore> {
+    const store = new HistoryStore(options);
+    const started = performance.now();
+    const { log, payloads } = await RecordLog.open(options.path, {
+      onReport: options.onReport ?? defaultReport,
+      now: store.now,
+      lockStaleMs: options.lockStaleMs,
+    });
+    store.log = log;
+    for (const p of payloads) store.replay(p);
+    store.loadedRecords = payloads.length;
+    const garbage = store.maintainModel(store.now());
+    store.loadMs = performance.now() - started;
+    // Rows evicted at load, or a repaired file: start from a compact file.
+    if (store.log.on && garbage > 0) void store.compact();
+    return store;
+  }
+
+  /** Persisting to disk (false: off after a fault, or the path is another process's). */
+  get persistent(): boolean {
+    return this.log.on;
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  private levelsOf(serviceId: string): Entry[][] {
+    let lists = this.series.get(serviceId);
+    if (lists === undefined) {
+      lists = this.levels.map(() => []);
+      this.series.set(serviceId, lists);
+    }
+    return lists;
+  }
+
+  private replay(payload: Buffer): void {
+    try {
+      switch (payload[0]) {
+        case RecordKind.Row: {
+          const { resolution, timestamp, serviceId } = peekRow(payload);
+          const level = this.levels.indexOf(resolution);
+          if (level < 0) return; // a tier no longer configured
+          insert(this.levelsOf(serviceId)[level]!, { t: timestamp, payload }, level > 0);
+          return;
+        }
+        case RecordKind.Transition:
+          insert(this.transitionEntries, { t: payload.readDoubleLE(1), payload }, false);
+          return;
+        case RecordKind.Put: {
+          const r = new Reader(payload, 1);
+          const key = r.str();
+          this.state.set(key, { json: r.rest().toString('utf8'), payload });
+          return;
+        }
+        case RecordKind.Delete:
+          this.state.delete(new Reader(payload, 1).str());
+          return;
+        default:
+          this.skippedRecords++;
+      }
+    } catch {
+      this.skippedRecords++;
+    }
+  }
+
+  // ---- writing ----
+
+  /** Keep a check's row (its resolution is taken as 0). One queued write; returns at once. */
+  appendRow(row: MetricRow): void {
+    const payload = encodeRow(row.resolution ? { ...row, resolution: 0 } : row);
+    insert(this.levelsOf(row.serviceId)[0]!, { t: row.timestamp, payload }, false);
+    this.log.append(payload);
+  }
+
+  appendTransition(transition: AlertTransition): void {
+    const payload = encodeTransition(transition);
+    insert(this.transitionEntries, { t: transition.at, payload }, false);
+    this.log.append(payload);
+  }
+
+  /** Keep `value` (anything JSON can hold) under `key`; the last value wins. */
+  put(key: string, value: unknown): void {
+    const json = JSON.stringify(value);
+    if (json === undefined) return this.delete(key);
+    if (this.state.get(key)?.json === json) return;
+    const payload = encodePut(key, json);
+    this.state.set(key, { json, payload });
+    this.log.append(payload);
+  }
+
+  delete(key: string): void {
+    if (!this.state.delete(key)) return;
+    this.log.append(encodeDelete(key));
+  }
+
+  // ---- reading ----
+
+  get<T = unknown>(key: string): T | undefined {
+    const held = this.state.get(key);
+    return held === undefined ? undefined : (JSON.parse(held.json) as T);
+  }
+
+  /** Keys held, optionally only those starting with `prefix`. */
+  keys(prefix = ''): string[] {
+    return [...this.state.keys()].filter((k) => k.startsWith(prefix));
+  }
+
+  serviceIds(): string[] {
+    return [...this.series.keys()];
+  }
+
+  /** Alert transitions, oldest first. */
+  transitions(query: { since?: number; until?: number; limit?: number } = {}): AlertTransition[] {
+    const from = lowerBound(this.transitionEntries, query.since ?? -Infinity);
+    const to = upperBound(this.transitionEntries, query.until ?? Infinity);
+    let picked = this.transitionEntries.slice(from, to);
+    if (query.limit !== undefined && query.limit >= 0 && picked.length > query.limit) picked = picked.slice(picked.length - query.limit);
+    return picked.map((e) => JSON.parse(e.payload.toString('utf8', 9)) as AlertTransition);
+  }
+
+  /** The level (index into levels) a query reads. */
+  private pickLevel(query: StoreQuery, now: number): { level: number; resample?: number } {
+    const res = query.resolution ?? 'auto';
+    if (res === 'raw' || res === 0) return { level: 0 };
+    if (res === 'auto') {
+      if (query.since === undefined) return { level: 0 };
+      for (let level = 0; level < this.levels.length; level++) {
+        if (now - this.retentionsMs[level]! <= query.since) return { level };
+      }
+      return { level: this.levels.length - 1 };
+    }
+    const exact = this.levels.indexOf(res);
+    if (exact >= 0) return { level: exact };
+    // The coarsest level finer than asked that still reaches back to since, then resampled.
+    let level = 0;
+    for (let l = 0; l < this.levels.length; l++) {
+      if (this.levels[l]! <= res && (query.since === undefined || now - this.retentionsMs[l]! <= query.since || l === 0)) level = l;
+    }
+    return { level, resample: res };
+  }
+
+  /** Rows of `level` for `serviceId` overlapping [since, until]: stored ones, then the recent ones not yet downsampled. */
+  private rowsAt(lists: Entry[][], level: number, since: number, until: number): MetricRow[] {
+    const list = lists[level]!;
+    if (level === 0) {
+      return list.slice(lowerBound(list, since), upperBound(list, until)).map((e) => decodeRow(e.payload));
+    }
+    const resMs = this.levels[level]! * 1000;
+    const overlaps = (end: number): boolean => end >= since && end - resMs < until;
+    const stored = list.slice(lowerBound(list, since), upperBound(list, until + resMs)).map((e) => e.payload);
+    const rows = stored.map(decodeRow).filter((r) => overlaps(r.timestamp));
+    const lastEnd = list.length > 0 ? list[list.length - 1]!.t : -Infinity;
+    if (until > lastEnd) {
+      const source = this.rowsAt(lists, level - 1, Math.max(since - resMs, lastEnd + 1), until).filter((r) => r.timestamp > lastEnd);
+      for (const r of downsample(source, this.levels[level]!, this.tierMaxBuckets)) if (overlaps(r.timestamp)) rows.push(r);
+    }
+    return rows;
+  }
+
+  /** A service's rows, oldest first, at the resolution the query picks. */
+  query(serviceId: string, query: StoreQuery = {}): MetricRow[] {
+    const lists = this.series.get(serviceId);
+    if (lists === undefined) return [];
+    const since = query.since ?? -Infinity;
+    const until = query.until ?? Infinity;
+    const { level, resample } = this.pickLevel(query, this.now());
+    let rows = this.rowsAt(lists, level, since, until);
+    if (resample !== undefined) rows = downsample(rows, resample, this.tierMaxBuckets);
+    if (query.limit !== undefined && query.limit >= 0 && rows.length > query.limit) rows = rows.slice(rows.length - query.limit);
+    return rows;
+  }
+
+  // ---- upkeep ----
+
+  /**
+   * Downsample complete buckets into the tiers, drop what is past retention, and compact when
+   * due. Call once per check with the check's wall-clock time. Cheap when nothing is due (a
+   * binary search per service and level). The returned promise is the compaction, if one started.
+   */
+  maintain(now: number = this.now()): Promise<void> {
+    this.maintainModel(now);
+    const s = this.log.stats();
+    const due =
+      s.on &&
+      !this.log.isCompacting &&
+      ((s.appended > 0 && now - this.lastCompactionAt >= this.compactIntervalMs && s.bytesSinceCompaction > 0) ||
+        s.bytesSinceCompaction > Math.max(1 << 20, s.bytesAtCompaction));
+    return due ? this.compact(now) : Promise.resolve();
+  }
+
+  /** Tiering and eviction in memory (tier rows appended to the log). Returns how many entries were dropped. */
+  private maintainModel(now: number): number {
+    let dropped = 0;
+    for (const lists of this.series.values()) {
+      // Downsample, finest tier first, so a coarser tier sees the rows just made.
+      for (let level = 1; level < this.levels.length; level++) {
+        const resolution = this.levels[level]!;
+        const target = lists[level]!;
+        const source = lists[level - 1]!;
+        const lastEnd = target.length > 0 ? target[target.length - 1]!.t : -Infinity;
+        const from = upperBound(source, lastEnd);
+        let to = from;
+        while (to < source.length && bucketEnd(source[to]!.t, resolution) + this.latenessMs <= now) to++;
+        if (to === from) continue;
+        const rows = source.slice(from, to).map((e) => decodeRow(e.payload));
+        for (const row of downsample(rows, resolution, this.tierMaxBuckets)) {
+          const payload = encodeRow(row);
+          insert(target, { t: row.timestamp, payload }, true);
+          this.log.append(payload);
+        }
+      }
+      // Evict: past retention, and never a row not yet downsampled into the next level.
+      for (let level = 0; level < this.levels.length; level++) {
+        const list = lists[level]!;
+        let cutoff = now - this.retentionsMs[level]!;
+        const next = lists[level + 1];
+        if (next !== undefined) cutoff = Math.min(cutoff, next.length > 0 ? next[next.length - 1]!.t : -Infinity);
+        const n = lowerBound(list, cutoff);
+        if (n > 0) {
+          list.splice(0, n);
+          dropped += n;
+        }
+      }
+    }
+    const cutoff = now - this.alertRetentionMs;
+    let n = lowerBound(this.transitionEntries, cutoff);
+    n = Math.max(n, this.transitionEntries.length - this.maxTransitions);
+    if (n > 0) {
+      this.transitionEntries.splice(0, n);
+      dropped += n;
+    }
+    return dropped;
+  }
+
+  /** Rewrite the file with only the live records. */
+  compact(now: number = this.now()): Promise<void> {
+    this.lastCompactionAt = now;
+    return this.log.rewrite(() => {
+      const payloads: Buffer[] = [];
+      for (const { payload } of this.state.values()) payloads.push(payload);
+      for (const e of this.transitionEntries) payloads.push(e.payload);
+      for (const lists of this.series.values()) {
+        for (let level = lists.length - 1; level >= 0; level--) for (const e of lists[level]!) payloads.push(e.payload);
+      }
+      return payloads;
+    });
+  }
+
+  /** Resolves when everything appended so far is written. */
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+
+  /** Write what is queued, fsync, release the lock. The store keeps answering queries from memory. Never rejects. */
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  stats(): HistoryStoreStats {
+    const rows: Record<number, number> = {};
+    this.levels.forEach((res, level) => {
+      rows[res] = 0;
+      for (const lists of this.series.values()) rows[res] += lists[level]!.length;
+    });
+    return {
+      ...this.log.stats(),
+      loadMs: this.loadMs,
+      loadedRecords: this.loadedRecords,
+      skippedRecords: this.skippedRecords,
+      rows,
+      transitions: this.transitionEntries.length,
+      stateKeys: this.state.size,
+    };
+  }
+}
+
+export { DEFAULT_MAX_BUCKETS };

@@ -1,0 +1,78 @@
+/** Helpers for the store's tests and benchmark: rows, latency samples, temp dirs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MonitoringLevel } from '../../src/model/index.js';
+import { histogramOf, type MetricRow, type StoredHistogram } from '../../src/history/store/index.js';
+
+export const START = Date.UTC(2026, 0, 1);
+
+/** A deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` log-normal latencies (seconds) around `median`. */
+export function latencies(random: () => number, n: number, median = 0.05, sigma = 0.8): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(random(), 1e-12);
+    const v = random();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    out[i] = median * Math.exp(sigma * z);
+  }
+  return out;
+}
+
+function quantileOf(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** A check's row over `values` (seconds), with its histogram. */
+export function rowOf(timestamp: number, values: readonly number[], over: Partial<MetricRow> = {}): MetricRow {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const errors = Math.floor(n / 50);
+  const latency: StoredHistogram = histogramOf(values);
+  return {
+    serviceId: 'checkout',
+    timestamp,
+    windowSeconds: 15,
+    status: 'healthy',
+    level: MonitoringLevel.INFO,
+    requestCount: n,
+    operationCount: 0,
+    requestRate: n / 15,
+    errorCount: errors,
+    errorRate: n > 0 ? errors / n : 0,
+    responseTime: {
+      avg: n > 0 ? sorted.reduce((a, b) => a + b, 0) / n : 0,
+      p50: quantileOf(sorted, 0.5),
+      p95: quantileOf(sorted, 0.95),
+      p99: quantileOf(sorted, 0.99),
+      max: n > 0 ? sorted[n - 1]! : 0,
+    },
+    cpu: 0.25,
+    memory: { rss: 180_000_000, heapUsed: 60_000_000, heapLimit: 4_345_298_944, utilization: 0.0138 },
+    connections: 12,
+    eventLoopDelay: { p50: 0.001, p99: 0.003, max: 0.005, utilization: 0.2 },
+    checksFailed: 0,
+    alertsFiring: 0,
+    latency,
+    ...over,
+  };
+}
+
+/** A fresh temp dir, and its removal. */
+export function tempDir(prefix = 'otel-health-store-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
