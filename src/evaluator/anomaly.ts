@@ -27,6 +27,15 @@
  *   series score 0 once a cycle is learned. The weight makes scores of different series
  *   comparable (one threshold for all): without it a series that never produces new contexts
  *   scores 0.99 on its first new order-3 context.
+ * - Time of day (`seasonal`, src/evaluator/anomaly/seasonal.ts; only with timestamps): the value's
+ *   residual from the mean of its half-hour slot of the UTC day (48 slots; the mean covers the
+ *   slot's last 5 days, `memoryDays`, whatever the sampling rate), z = |residual| / pooled
+ *   residual sd, scored 1 − min(1, 10^6 × 2Q(z)) (above 0.99 from z ≈ 5.7), and only when the slot
+ *   has been seen on ≥ 7 distinct days and the profile explains ≥ 90 % of the variance
+ *   (1 − residual variance / variance, both exponentially weighted over 7 days of points,
+ *   `windowDays`; points per day estimated from the points and distinct days seen). The detector's raw score is the
+ *   larger of this and the context score. It sees what contexts of 6 points cannot: a daily
+ *   jump that does not come. On NAB it fires only on that series (art_daily_nojump).
  * - Rest: a score not above the largest raw score of the previous `rest` = 100 points is halved
  *   (`restDamp` 0.5), so a run of novel points reports its first or strongest point, not all.
  * Sources (descriptions only, no code copied): CAD OSE, the "Contextual Anomaly Detector, open
@@ -36,11 +45,12 @@
  * (Ahmad et al., 2017, "Unsupervised real-time anomaly detection for streaming data") of judging
  * a surprise against the series' own recent distribution of surprises. Unlike NAB's CAD OSE, the
  * range is learned online (NAB's CAD OSE wrapper is given each file's min and max in advance).
- * The level weight and the run novelty are this project's (bench/nab/RESULTS.md, configurations
- * 119–154). NAB (35 series in shared/nab): 65.32 standard / 53.99 low FP / 71.42 low FN, against
- * 58.91 without them and 28.34 for the earlier Gaussian ensemble; between CAD OSE (62.2) and HTM
- * (66.6), below ARTime (67.8) and the issue's 70. All parameters were chosen on those same 35
- * series (in-sample), and the score is sensitive to them (32 levels: 65.32; 28: 55.12; 36: 62.01).
+ * The level weight, the run novelty and the time-of-day residual are this project's
+ * (bench/nab/RESULTS.md, configurations 119–154, 220–258). NAB (35 series in shared/nab): 67.01
+ * standard / 55.71 low FP / 73.16 low FN, against 58.91 without them and 28.34 for the earlier
+ * Gaussian ensemble; above HTM (66.6) and CAD OSE (62.2), below ARTime (67.8) and the issue's 70.
+ * All parameters were chosen on those same 35 series (in-sample), and the score is sensitive to
+ * some of them (32 levels: 67.01 with the time of day; 28 levels: 55.12 and 36: 62.01 without it).
 
  * The earlier multi-scale windowed-Gaussian ensemble is kept as an option (`combine: 'gauss'`, or
  * 'max' of both): K exponentially weighted means/variances (`scales`), z = max over scales of
@@ -51,11 +61,12 @@
  * Same parameters for every series; no training data.
  *
  * Memory per series (bounded, nothing grows with the length of the series): the context table
- * 2 × 4,096 × 4 bytes = 32 KiB, the longest run of each code 256 × 4 bytes = 1 KiB, the rest ring
- * 100 × 8 bytes, the novelty histogram 7 doubles, the last 6 codes, the Gaussian state (about 10
- * doubles). Measured (`node --expose-gc --import tsx bench/nab/memory.ts`: 1,000 detectors after
- * 5,000 points each): 33.8 KiB of typed arrays + 2.7 KiB of heap = 36.4 KiB per series (goal
- * ≤ 64 KiB). Time: about 0.4–0.5 µs per point (bench/nab/run.ts, median over the 35 files).
+ * 2 × 4,096 × 4 bytes = 32 KiB, the longest run of each code 256 × 4 bytes = 1 KiB, the
+ * time-of-day slots 4 × 48 doubles = 1.5 KiB, the rest ring 100 × 8 bytes, the novelty histogram
+ * 7 doubles, the last 6 codes, the Gaussian state (about 10 doubles). Measured (`node --expose-gc
+ * --import tsx bench/nab/memory.ts`: 1,000 detectors after 5,000 points each): 35.3 KiB of typed
+ * arrays + 3.5 KiB of heap = 38.8 KiB per series (goal ≤ 64 KiB). Time: about 0.43–0.56 µs per
+ * point (bench/nab/run.ts, median over the 35 files).
  *
  * Bad input (each has a test in test/unit/anomaly.test.ts):
  * - NaN, ±Infinity: score 0, not learned (the state is as if the point never came).
@@ -68,15 +79,24 @@
  *   then its contexts are learned and the score falls to 0.
  * - Huge values (|x| up to Number.MAX_VALUE): a range or distance that overflows gives the edge
  *   code (comparisons with NaN/Infinity are handled); the score stays finite in [0, 1]. Never NaN.
- * - Timestamps: accepted and ignored. The detector counts points, not time: a gap (no points for
- *   an hour) is just the next point, and a timestamp that goes backwards changes nothing. The
- *   caller decides what a point is (one per check interval). Time-of-day and day-of-week contexts
- *   were tried (bench/nab/RESULTS.md, configurations 111–116, 135–138, 209–212) and lowered the
- *   score every time (noise makes a value new at its hour often), so they are not used.
+ * - Timestamps (`score(value, timestampMs)`, UTC epoch ms): used only by the time-of-day part;
+ *   everything else counts points, not time (a gap is just the next point). Each point's slot is
+ *   computed from its own timestamp, so irregular points, gaps (no points for an hour: the next
+ *   point goes to its own slot) and a clock that goes backwards (the point goes to the slot of
+ *   the time it carries; a slot counts a day only when the day is later than the latest it has
+ *   seen, so a clock going back does not make a slot mature sooner) need no special case. Without a
+ *   timestamp (undefined, NaN, ±Infinity) the time-of-day part neither scores nor learns that
+ *   point; without timestamps at all the detector is the context detector alone. Slots are UTC:
+ *   a local-time daily cycle is still daily; a daylight-saving shift moves it by one slot, which
+ *   the slot means absorb within days. Values beyond 1e150 in magnitude are not learned by this
+ *   part (their squares would overflow). Time-of-day and day-of-week *contexts* (codes at their
+ *   hour) were also tried (RESULTS.md, configurations 111–116, 135–138, 209–212) and lowered the
+ *   score every time: noise makes a value new at its hour often.
  * - Warm-up: the first `warmup` (64) points score 0 while they are learned.
  */
 
 import { ContextNovelty, type ContextNoveltyOptions } from './anomaly/context.js';
+import { Seasonal, type SeasonalOptions } from './anomaly/seasonal.js';
 
 export interface AnomalyDetectorOptions {
   /** Window lengths, in points, of the exponentially weighted baselines. Default [16, 128, 1024]. */
@@ -89,6 +109,8 @@ export interface AnomalyDetectorOptions {
   relativeFloor?: number;
   /** Context novelty component (see ContextNovelty); `null` turns it off. */
   context?: Partial<ContextNoveltyOptions> | null;
+  /** Time-of-day residual component (see Seasonal), combined by max; `null` turns it off. */
+  seasonal?: Partial<SeasonalOptions> | null;
   /** How the two components combine: 'max', 'gauss', 'context'. */
   combine?: 'max' | 'gauss' | 'context';
   /** Points after a score during which lower-or-equal scores are damped (0: off). */
@@ -103,6 +125,7 @@ export const ANOMALY_DETECTOR_DEFAULTS: Readonly<Required<AnomalyDetectorOptions
   maxDecay: 0.998,
   relativeFloor: 1e-3,
   context: { levels: 32, maxOrder: 6, tableBits: 12, minCount: 1, minOrder: 1, window: 250, tailDecades: 0, levelPower: 4, runWeight: 6, runFactor: 2, runMin: 64 },
+  seasonal: { slots: 48, memoryDays: 5, minDays: 7, minStrength: 0.9, windowDays: 7, factor: 1e6 },
   combine: 'context',
   rest: 100,
   restDamp: 0.5,
@@ -119,6 +142,7 @@ export class AnomalyDetector {
   private readonly means: Float64Array;
   private readonly vars: Float64Array;
   private readonly context: ContextNovelty | null;
+  private readonly seasonal: Seasonal | null;
   private readonly combine: 'max' | 'gauss' | 'context';
   private readonly rest: number;
   private readonly restDamp: number;
@@ -144,6 +168,8 @@ export class AnomalyDetector {
     const ctx = options.context === undefined ? ANOMALY_DETECTOR_DEFAULTS.context : options.context;
     this.context = ctx === null ? null : new ContextNovelty({ ...(ANOMALY_DETECTOR_DEFAULTS.context as ContextNoveltyOptions), ...ctx });
     this.combine = options.combine ?? ANOMALY_DETECTOR_DEFAULTS.combine;
+    const so = options.seasonal === undefined ? ANOMALY_DETECTOR_DEFAULTS.seasonal : options.seasonal;
+    this.seasonal = so === null ? null : new Seasonal({ ...(ANOMALY_DETECTOR_DEFAULTS.seasonal as SeasonalOptions), ...so });
     this.rest = Math.max(0, Math.floor(options.rest ?? ANOMALY_DETECTOR_DEFAULTS.rest));
     this.restDamp = options.restDamp ?? ANOMALY_DETECTOR_DEFAULTS.restDamp;
     this.recent = new Float64Array(this.rest);
@@ -156,10 +182,9 @@ export class AnomalyDetector {
 
   /**
    * The anomaly score of `value` in [0, 1], from the state before it; then learns it.
-   * `timestampMs` is accepted for the caller's convenience and not used (see the module comment).
+   * `timestampMs` (UTC epoch ms, optional) feeds the time-of-day part only (see the module comment).
    */
   score(value: number, timestampMs?: number): number {
-    void timestampMs;
     if (!Number.isFinite(value)) return 0;
     const k = this.alphas.length;
     if (this.n === 0) {
@@ -186,7 +211,8 @@ export class AnomalyDetector {
     this.zMax = Math.max(previousMax * this.maxDecay, z);
     let out = 0;
     if (this.n >= this.warmup && z > 0) out = z / (z + previousMax);
-    const novelty = this.context === null ? 0 : this.context.score(value);
+    let novelty = this.context === null ? 0 : this.context.score(value);
+    if (this.seasonal !== null) novelty = Math.max(novelty, this.seasonal.score(value, timestampMs));
     if (this.n < this.warmup) out = 0;
     else if (this.combine === 'context') out = novelty;
     else if (this.combine === 'max') out = Math.max(out, novelty);

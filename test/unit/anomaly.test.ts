@@ -79,7 +79,9 @@ describe('AnomalyDetector', () => {
     for (let i = 0; i < 2000; i++) inRange(d.score(r()));
   });
 
-  it('ignores timestamps: gaps and a clock going backwards give the same scores as none', () => {
+  it('timestamps on a noisy series: gaps and a clock going backwards give the same scores as none', () => {
+    // the time-of-day part scores only series whose time-of-day profile explains ≥ 90 % of the
+    // variance; noise has none, so the timestamps change nothing here
     const r = noise(9);
     const xs = Array.from({ length: 1000 }, () => 10 + r());
     const plain = new AnomalyDetector();
@@ -90,6 +92,46 @@ describe('AnomalyDetector', () => {
       t += i % 100 === 0 ? 3_600_000 : i % 170 === 0 ? -600_000 : 15_000;
       assert.equal(timed.score(xs[i]!, t), plain.score(xs[i]!));
     }
+  });
+
+  /** 14 days at `perHour` points an hour: a daily sine, +20 from 10:00 to 14:00 UTC except on day 12. */
+  function dailyJumps(withTime: boolean, clock?: (i: number) => number, perHour = 12): number[] {
+    const r = noise(31);
+    const d = new AnomalyDetector();
+    const out: number[] = [];
+    const perDay = 24 * perHour;
+    for (let i = 0; i < 14 * perDay; i++) {
+      const hour = (i % perDay) / perHour;
+      const jump = hour >= 10 && hour < 14 && Math.floor(i / perDay) !== 12 ? 20 : 0;
+      const t = clock === undefined ? Date.UTC(2024, 0, 1) + (i * 3_600_000) / perHour : clock(i);
+      out.push(d.score(50 + 10 * Math.sin((2 * Math.PI * hour) / 24) + jump + 0.5 * r(), withTime ? t : undefined));
+    }
+    return out;
+  }
+
+  it('a daily jump that does not come fires with timestamps (time-of-day residual), at 5-minute or 1-minute points', () => {
+    for (const perHour of [12, 60]) {
+      const perDay = 24 * perHour;
+      const timed = dailyJumps(true, undefined, perHour);
+      const plain = dailyJumps(false, undefined, perHour);
+      timed.forEach(inRange);
+      const missing = (o: number[]): number => Math.max(...o.slice(12 * perDay + 10 * perHour, 12 * perDay + 14 * perHour)); // day 12, 10:00–14:00
+      const elsewhere = Math.max(...timed.slice(8 * perDay, 12 * perDay), ...timed.slice(13 * perDay));
+      assert.ok(missing(timed) > 0.999 && missing(timed) > elsewhere, `${perHour}/h: missing jump ${missing(timed)}, elsewhere ${elsewhere}`);
+      assert.ok(missing(plain) < missing(timed), `${perHour}/h: without timestamps ${missing(plain)}`);
+    }
+  });
+
+  it('irregular, missing and backward timestamps: no NaN, scores in [0, 1], deterministic', () => {
+    const clock = (i: number): number =>
+      i % 500 === 499 ? Number.NaN : Date.UTC(2024, 0, 1) + i * 300_000 + (i % 97 === 0 ? 7_200_000 : 0) - (i % 131 === 0 ? 86_400_000 : 0) + (i > 2000 ? 3 * 86_400_000 : 0);
+    const a = dailyJumps(true, clock);
+    a.forEach(inRange);
+    assert.deepEqual(dailyJumps(true, clock), a);
+    const d = new AnomalyDetector();
+    const values = [1, Number.MAX_VALUE, -Number.MAX_VALUE, 1e300, 0];
+    for (let i = 0; i < 3000; i++) inRange(d.score(i < 2000 ? Math.sin(i / 20) : values[i % values.length]!, Date.UTC(2024, 0, 1) + i * 300_000));
+    for (let i = 0; i < 1000; i++) inRange(d.score(Math.sin(i / 20), Date.UTC(2024, 0, 1) - i * 300_000));
   });
 
   it('a change of rhythm inside the usual range scores above everything before it', () => {
