@@ -122,6 +122,27 @@ describe('AnomalyDetector', () => {
     }
   });
 
+  it('a working-day bump that does not come on a Wednesday fires with timestamps (time-of-week residual)', () => {
+    // 6 weeks of half-hourly points: +20 from 9:00 to 17:00 UTC on weekdays; day 30 (a Wednesday) is a holiday
+    const run = (options?: ConstructorParameters<typeof AnomalyDetector>[0]): number[] => {
+      const r = noise(41);
+      const d = new AnomalyDetector(options);
+      const out: number[] = [];
+      for (let i = 0; i < 6 * 7 * 48; i++) {
+        const day = Math.floor(i / 48);
+        const hour = (i % 48) / 2;
+        const work = day % 7 < 5 && hour >= 9 && hour < 17 && day !== 30 ? 20 : 0;
+        out.push(d.score(50 + work + 0.5 * r(), Date.UTC(2024, 0, 1) + i * 1_800_000)); // 2024-01-01 is a Monday
+      }
+      return out;
+    };
+    const holiday = (o: number[]): number => Math.max(...o.slice(30 * 48 + 18, 30 * 48 + 34));
+    const withWeek = run();
+    const elsewhere = Math.max(...withWeek.slice(21 * 48, 30 * 48), ...withWeek.slice(31 * 48));
+    assert.ok(holiday(withWeek) > 0.999 && holiday(withWeek) > elsewhere, `holiday ${holiday(withWeek)}, elsewhere ${elsewhere}`);
+    assert.ok(holiday(run({ weekly: null })) < 0.5, 'the daily profile and the contexts alone do not see it');
+  });
+
   it('irregular, missing and backward timestamps: no NaN, scores in [0, 1], deterministic', () => {
     const clock = (i: number): number =>
       i % 500 === 499 ? Number.NaN : Date.UTC(2024, 0, 1) + i * 300_000 + (i % 97 === 0 ? 7_200_000 : 0) - (i % 131 === 0 ? 86_400_000 : 0) + (i > 2000 ? 3 * 86_400_000 : 0);

@@ -5,16 +5,19 @@
  */
 
 export interface SeasonalOptions {
-  /** Slots per UTC day (48: half-hours). */
+  /** Length of the cycle in days (1: time of day, 7: time of week; cycles aligned to UTC midnight). */
+  periodDays: number;
+  /** Slots per cycle (48 a day: half-hours). */
   slots: number;
   /**
-   * Days a slot's mean averages over: a running mean of its visits, exponentially weighted once it
-   * has more than memoryDays × (its visits per day) of them, so the memory is in days whatever the
-   * sampling rate (5-minute points: 6 visits a day, 15-second checks: 120).
+   * Cycles a slot's mean averages over: a running mean of its visits, exponentially weighted once it
+   * has more than memoryCycles × (its visits per cycle) of them, so the memory is in cycles
+   * whatever the sampling rate (5-minute points: 6 visits a day per half-hour slot, 15-second
+   * checks: 120).
    */
-  memoryDays: number;
-  /** Distinct days a slot must have been seen on before it scores. */
-  minDays: number;
+  memoryCycles: number;
+  /** Distinct cycles a slot must have been seen in before it scores. */
+  minCycles: number;
   /** Share of the variance the profile must explain, 1 − residual variance / total variance. */
   minStrength: number;
   /** Window, in days, of the residual and total variances (in points: windowDays × points per day seen so far, at least 100). */
@@ -40,16 +43,17 @@ function erfc(x: number): number {
 
 export class Seasonal {
   private readonly slots: number;
-  private readonly memoryDays: number;
-  private readonly minDays: number;
+  private readonly periodMs: number;
+  private readonly memoryCycles: number;
+  private readonly minCycles: number;
   private readonly minStrength: number;
   private readonly windowDays: number;
   private readonly factor: number;
-  /** Per slot: mean, visits, latest UTC day seen, distinct days seen. */
+  /** Per slot: mean, visits, latest cycle seen, distinct cycles seen. */
   private readonly mean: Float64Array;
-  private readonly visits: Float64Array;
-  private readonly lastDay: Float64Array;
-  private readonly days: Float64Array;
+  private readonly visits: Float32Array;
+  private readonly lastDay: Float32Array;
+  private readonly days: Float32Array;
   /** EW mean square of the residual (value − its slot's mean before the value). */
   private resVar = 0;
   private residuals = 0;
@@ -62,27 +66,31 @@ export class Seasonal {
   private latestDay = Number.NaN;
 
   constructor(o: SeasonalOptions) {
-    this.slots = Math.max(1, Math.min(1440, Math.floor(o.slots)));
-    this.memoryDays = Math.max(1 / 24, o.memoryDays);
-    this.minDays = Math.max(1, o.minDays);
+    this.slots = Math.max(1, Math.min(2016, Math.floor(o.slots)));
+    this.periodMs = Math.max(1, o.periodDays) * 86_400_000;
+    this.memoryCycles = Math.max(1 / 24, o.memoryCycles);
+    this.minCycles = Math.max(1, o.minCycles);
     this.minStrength = o.minStrength;
     this.windowDays = Math.max(1 / 24, o.windowDays);
     this.factor = o.factor;
     this.mean = new Float64Array(this.slots);
-    this.visits = new Float64Array(this.slots);
-    this.lastDay = new Float64Array(this.slots).fill(Number.NaN);
-    this.days = new Float64Array(this.slots);
+    // counts and cycle numbers are exact in 32-bit floats up to 2^24 (a visit count beyond that
+    // only makes the slot's mean a little longer-lived)
+    this.visits = new Float32Array(this.slots);
+    this.lastDay = new Float32Array(this.slots).fill(Number.NaN);
+    this.days = new Float32Array(this.slots);
   }
 
   /** Score in [0, 1] of x at time t (UTC ms) from the state before it; then learns it. */
   score(x: number, t: number | undefined): number {
     if (t === undefined || !Number.isFinite(t) || !(Math.abs(x) < HUGE)) return 0;
     const day = Math.floor(t / 86_400_000);
-    const s = Math.min(this.slots - 1, Math.floor(((t - day * 86_400_000) / 86_400_000) * this.slots));
+    const cycle = Math.floor(t / this.periodMs);
+    const s = Math.min(this.slots - 1, Math.floor(((t - cycle * this.periodMs) / this.periodMs) * this.slots));
     const seen = this.visits[s]! > 0;
     const r = x - this.mean[s]!;
     let out = 0;
-    if (seen && this.days[s]! >= this.minDays && this.resVar > 0 && this.totVar > 0 && 1 - this.resVar / this.totVar >= this.minStrength) {
+    if (seen && this.days[s]! >= this.minCycles && this.resVar > 0 && this.totVar > 0 && 1 - this.resVar / this.totVar >= this.minStrength) {
       const p = erfc(Math.abs(r) / Math.sqrt(2 * this.resVar)) * this.factor;
       out = p < 1 ? 1 - p : 0;
     }
@@ -102,12 +110,12 @@ export class Seasonal {
     this.totVar = (1 - a) * (this.totVar + a * d * d);
     this.values += 1;
     this.visits[s] = this.visits[s]! + 1;
-    if (!(day <= this.lastDay[s]!)) {
-      // a day after the latest one seen in this slot (a clock that goes back adds no day)
-      this.lastDay[s] = day;
+    if (!(cycle <= this.lastDay[s]!)) {
+      // a cycle after the latest one seen in this slot (a clock that goes back adds none)
+      this.lastDay[s] = cycle;
       this.days[s] = this.days[s]! + 1;
     }
-    this.mean[s] = this.mean[s]! + r / Math.min(this.visits[s]!, this.memoryDays * (this.visits[s]! / this.days[s]!));
+    this.mean[s] = this.mean[s]! + r / Math.min(this.visits[s]!, this.memoryCycles * (this.visits[s]! / this.days[s]!));
     return out >= 0 && out <= 1 ? out : 0;
   }
 }
