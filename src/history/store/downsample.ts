@@ -18,8 +18,8 @@
  * - status and level: the worst; checksFailed and alertsFiring: the most; anomaly scores: the
  *   highest per series (a tier row shows its most unusual moment).
  */
-import { levelRank, type AnomalyScores, type AnomalySeries, type MonitoringLevel } from '../../model/index.js';
-import { DEFAULT_MAX_BUCKETS, histogramQuantile, mergeHistograms, type StoredHistogram } from './histogram.js';
+import { MonitoringLevel, levelRank, type AnomalyScores, type AnomalySeries } from '../../model/index.js';
+import { DEFAULT_MAX_BUCKETS, HistogramAccumulator, histogramQuantile } from './histogram.js';
 import { statusRank, type MetricRow } from './rows.js';
 
 /** Bucket end (epoch ms) of a row at `timestamp` for buckets of `resolution` seconds. */
@@ -42,118 +42,145 @@ class Mean {
   }
 }
 
-function merge(rows: readonly MetricRow[], end: number, resolution: number, maxBuckets: number): MetricRow {
-  const first = rows[0]!;
-  let windowSeconds = 0;
-  let requestCount = 0;
-  let operationCount = 0;
-  let errorCount = 0;
-  let checksFailed = 0;
-  let alertsFiring = 0;
-  let rowCount = 0;
-  let rtMax = 0;
-  let eldMax: number | undefined;
-  let status = first.status;
-  let level: MonitoringLevel = first.level;
-  const histograms: StoredHistogram[] = [];
-  let plainAvgSum = 0;
-  let plainCount = 0;
-  const upper = { p50: 0, p95: 0, p99: 0 };
-  const cpu = new Mean();
-  const mem = { rss: new Mean(), heapUsed: new Mean(), heapLimit: new Mean(), limit: new Mean(), utilization: new Mean() };
-  const connections = new Mean();
-  const eld = { p50: new Mean(), p99: new Mean(), utilization: new Mean() };
-  let anomaly: AnomalyScores | undefined;
-  for (const r of rows) {
+/**
+ * One tier row in the making: rows are added one at a time (each costs its histogram's bucket
+ * count), `finish` makes the row. What `downsample` uses per bucket, and what the store keeps
+ * for a tier's open buckets so a check's row is folded in as it comes.
+ */
+export class RowAccumulator {
+  private serviceId = '';
+  private windowSeconds = 0;
+  private requestCount = 0;
+  private operationCount = 0;
+  private errorCount = 0;
+  private checksFailed = 0;
+  private alertsFiring = 0;
+  private rowCount = 0;
+  private rtMax = 0;
+  private eldMax: number | undefined;
+  private status: MetricRow['status'] = 'unknown';
+  private level: MonitoringLevel | undefined;
+  private readonly histogram: HistogramAccumulator;
+  private histograms = 0;
+  private plainAvgSum = 0;
+  private plainCount = 0;
+  private readonly upper = { p50: 0, p95: 0, p99: 0 };
+  private readonly cpu = new Mean();
+  private readonly mem = { rss: new Mean(), heapUsed: new Mean(), heapLimit: new Mean(), limit: new Mean(), utilization: new Mean() };
+  private readonly connections = new Mean();
+  private readonly eld = { p50: new Mean(), p99: new Mean(), utilization: new Mean() };
+  private anomaly: AnomalyScores | undefined;
+
+  constructor(maxBuckets = DEFAULT_MAX_BUCKETS) {
+    this.histogram = new HistogramAccumulator(maxBuckets);
+  }
+
+  /** Rows added so far (a tier row counts its own rows). */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  add(r: MetricRow): void {
     const w = r.windowSeconds;
-    windowSeconds += w;
-    requestCount += r.requestCount;
-    operationCount += r.operationCount;
-    errorCount += r.errorCount;
-    checksFailed = Math.max(checksFailed, r.checksFailed);
-    alertsFiring = Math.max(alertsFiring, r.alertsFiring);
-    rowCount += r.rows ?? 1;
-    rtMax = Math.max(rtMax, r.responseTime.max);
-    if (statusRank(r.status) > statusRank(status)) status = r.status;
-    if (levelRank(r.level) > levelRank(level)) level = r.level;
-    if (r.latency !== undefined) histograms.push(r.latency);
-    else if (r.requestCount > 0) {
-      plainAvgSum += r.responseTime.avg * r.requestCount;
-      plainCount += r.requestCount;
+    this.serviceId = r.serviceId;
+    this.windowSeconds += w;
+    this.requestCount += r.requestCount;
+    this.operationCount += r.operationCount;
+    this.errorCount += r.errorCount;
+    this.checksFailed = Math.max(this.checksFailed, r.checksFailed);
+    this.alertsFiring = Math.max(this.alertsFiring, r.alertsFiring);
+    if (this.rowCount === 0 || statusRank(r.status) > statusRank(this.status)) this.status = r.status;
+    this.rowCount += r.rows ?? 1;
+    this.rtMax = Math.max(this.rtMax, r.responseTime.max);
+    if (this.level === undefined || levelRank(r.level) > levelRank(this.level)) this.level = r.level;
+    if (r.latency !== undefined) {
+      this.histogram.add(r.latency);
+      this.histograms++;
+    } else if (r.requestCount > 0) {
+      this.plainAvgSum += r.responseTime.avg * r.requestCount;
+      this.plainCount += r.requestCount;
     }
     if (r.requestCount > 0) {
-      upper.p50 = Math.max(upper.p50, r.responseTime.p50);
-      upper.p95 = Math.max(upper.p95, r.responseTime.p95);
-      upper.p99 = Math.max(upper.p99, r.responseTime.p99);
+      this.upper.p50 = Math.max(this.upper.p50, r.responseTime.p50);
+      this.upper.p95 = Math.max(this.upper.p95, r.responseTime.p95);
+      this.upper.p99 = Math.max(this.upper.p99, r.responseTime.p99);
     }
-    cpu.add(r.cpu, w);
-    mem.rss.add(r.memory?.rss, w);
-    mem.heapUsed.add(r.memory?.heapUsed, w);
-    mem.heapLimit.add(r.memory?.heapLimit, w);
-    mem.limit.add(r.memory?.limit, w);
-    mem.utilization.add(r.memory?.utilization, w);
-    connections.add(r.connections, w);
+    this.cpu.add(r.cpu, w);
+    const m = r.memory;
+    if (m !== undefined) {
+      this.mem.rss.add(m.rss, w);
+      this.mem.heapUsed.add(m.heapUsed, w);
+      this.mem.heapLimit.add(m.heapLimit, w);
+      this.mem.limit.add(m.limit, w);
+      this.mem.utilization.add(m.utilization, w);
+    }
+    this.connections.add(r.connections, w);
     if (r.eventLoopDelay !== undefined) {
-      eld.p50.add(r.eventLoopDelay.p50, w);
-      eld.p99.add(r.eventLoopDelay.p99, w);
-      eld.utilization.add(r.eventLoopDelay.utilization, w);
-      eldMax = Math.max(eldMax ?? 0, r.eventLoopDelay.max);
+      this.eld.p50.add(r.eventLoopDelay.p50, w);
+      this.eld.p99.add(r.eventLoopDelay.p99, w);
+      this.eld.utilization.add(r.eventLoopDelay.utilization, w);
+      this.eldMax = Math.max(this.eldMax ?? 0, r.eventLoopDelay.max);
     }
     if (r.anomaly !== undefined) {
-      anomaly ??= {};
-      for (const [series, score] of Object.entries(r.anomaly) as [AnomalySeries, number][]) {
-        anomaly[series] = Math.max(anomaly[series] ?? -Infinity, score);
+      const anomaly = (this.anomaly ??= {});
+      for (const series in r.anomaly) {
+        const score = r.anomaly[series as AnomalySeries]!;
+        anomaly[series as AnomalySeries] = Math.max(anomaly[series as AnomalySeries] ?? -Infinity, score);
       }
     }
   }
-  const latency = mergeHistograms(histograms, maxBuckets);
-  let responseTime: MetricRow['responseTime'];
-  if (latency !== undefined) {
-    let histCount = latency.zeroCount;
-    for (const c of latency.counts) histCount += c;
-    const total = histCount + plainCount;
-    responseTime = {
-      avg: total > 0 ? (latency.sum + plainAvgSum) / total : 0,
-      p50: histogramQuantile(latency, 0.5),
-      p95: histogramQuantile(latency, 0.95),
-      p99: histogramQuantile(latency, 0.99),
-      max: rtMax,
+
+  /** The tier row of the bucket ending at `end` (epoch ms), `resolution` seconds long. */
+  finish(end: number, resolution: number): MetricRow {
+    const latency = this.histograms > 0 ? this.histogram.result() : undefined;
+    let responseTime: MetricRow['responseTime'];
+    if (latency !== undefined) {
+      let histCount = latency.zeroCount;
+      for (const c of latency.counts) histCount += c;
+      const total = histCount + this.plainCount;
+      responseTime = {
+        avg: total > 0 ? (latency.sum + this.plainAvgSum) / total : 0,
+        p50: histogramQuantile(latency, 0.5),
+        p95: histogramQuantile(latency, 0.95),
+        p99: histogramQuantile(latency, 0.99),
+        max: this.rtMax,
+      };
+    } else {
+      responseTime = { avg: this.plainCount > 0 ? this.plainAvgSum / this.plainCount : 0, ...this.upper, max: this.rtMax };
+    }
+    const row: MetricRow = {
+      serviceId: this.serviceId,
+      timestamp: end,
+      windowSeconds: this.windowSeconds,
+      status: this.status,
+      level: this.level ?? MonitoringLevel.INFO,
+      requestCount: this.requestCount,
+      operationCount: this.operationCount,
+      requestRate: this.windowSeconds > 0 ? this.requestCount / this.windowSeconds : 0,
+      errorCount: this.errorCount,
+      errorRate: this.requestCount > 0 ? this.errorCount / this.requestCount : 0,
+      responseTime,
+      connections: this.connections.value ?? 0,
+      checksFailed: this.checksFailed,
+      alertsFiring: this.alertsFiring,
+      resolution,
+      rows: this.rowCount,
     };
-  } else {
-    responseTime = { avg: plainCount > 0 ? plainAvgSum / plainCount : 0, ...upper, max: rtMax };
+    if (this.cpu.value !== undefined) row.cpu = this.cpu.value;
+    const memory: NonNullable<MetricRow['memory']> = {};
+    for (const key of ['rss', 'heapUsed', 'heapLimit', 'limit', 'utilization'] as const) {
+      const v = this.mem[key].value;
+      if (v !== undefined) memory[key] = v;
+    }
+    if (Object.keys(memory).length > 0) row.memory = memory;
+    if (this.eldMax !== undefined) {
+      row.eventLoopDelay = { p50: this.eld.p50.value ?? 0, p99: this.eld.p99.value ?? 0, max: this.eldMax };
+      if (this.eld.utilization.value !== undefined) row.eventLoopDelay.utilization = this.eld.utilization.value;
+    }
+    if (this.anomaly !== undefined) row.anomaly = { ...this.anomaly };
+    if (latency !== undefined) row.latency = latency;
+    return row;
   }
-  const row: MetricRow = {
-    serviceId: first.serviceId,
-    timestamp: end,
-    windowSeconds,
-    status,
-    level,
-    requestCount,
-    operationCount,
-    requestRate: windowSeconds > 0 ? requestCount / windowSeconds : 0,
-    errorCount,
-    errorRate: requestCount > 0 ? errorCount / requestCount : 0,
-    responseTime,
-    connections: connections.value ?? 0,
-    checksFailed,
-    alertsFiring,
-    resolution,
-    rows: rowCount,
-  };
-  if (cpu.value !== undefined) row.cpu = cpu.value;
-  const memory = Object.fromEntries(
-    Object.entries(mem)
-      .map(([k, m]) => [k, m.value] as const)
-      .filter(([, v]) => v !== undefined),
-  );
-  if (Object.keys(memory).length > 0) row.memory = memory;
-  if (eldMax !== undefined) {
-    row.eventLoopDelay = { p50: eld.p50.value ?? 0, p99: eld.p99.value ?? 0, max: eldMax };
-    if (eld.utilization.value !== undefined) row.eventLoopDelay.utilization = eld.utilization.value;
-  }
-  if (anomaly !== undefined) row.anomaly = anomaly;
-  if (latency !== undefined) row.latency = latency;
-  return row;
 }
 
 /**
@@ -171,5 +198,9 @@ export function downsample(rows: readonly MetricRow[], resolution: number, maxBu
   }
   return [...buckets.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([end, list]) => merge(list, end, resolution, maxBuckets));
+    .map(([end, list]) => {
+      const acc = new RowAccumulator(maxBuckets);
+      for (const r of list) acc.add(r);
+      return acc.finish(end, resolution);
+    });
 }

@@ -87,46 +87,105 @@ export function fitHistogram(h: StoredHistogram, maxBuckets = DEFAULT_MAX_BUCKET
   return { ...t, scale: t.scale - by, offset: d.offset, counts: d.counts };
 }
 
-/** Merge histograms (any scales) into one of at most `maxBuckets` buckets. Pure. */
-export function mergeHistograms(hs: readonly StoredHistogram[], maxBuckets = DEFAULT_MAX_BUCKETS): StoredHistogram | undefined {
-  const parts = hs.filter((h) => h.zeroCount > 0 || h.counts.some((c) => c > 0)).map(trimmed);
-  if (parts.length === 0) return hs.length > 0 ? { scale: 0, zeroCount: 0, offset: 0, counts: [], sum: 0, min: 0, max: 0 } : undefined;
-  let scale = Math.min(...parts.map((h) => h.scale));
-  // The common index range at the common scale, then halvings until it fits.
-  let low = Infinity;
-  let high = -Infinity;
-  for (const h of parts) {
-    if (h.counts.length === 0) continue;
-    const by = h.scale - scale;
-    low = Math.min(low, Math.floor(h.offset / 2 ** by));
-    high = Math.max(high, Math.floor((h.offset + h.counts.length - 1) / 2 ** by));
+/**
+ * Merges histograms one at a time into a histogram of at most `maxBuckets` buckets: the work
+ * per added histogram is its bucket count (plus a downscale when the scale or range demands),
+ * so a tier's open bucket can take each check's row as it comes. The result does not depend on
+ * the order of the adds: the scale ends as the coarsest that any input had or the union of
+ * their ranges needs.
+ */
+export class HistogramAccumulator {
+  private scale = MAX_SCALE;
+  private offset = 0;
+  private counts: number[] = [];
+  private zeroCount = 0;
+  private sum = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private added = 0;
+
+  constructor(private readonly maxBuckets = DEFAULT_MAX_BUCKETS) {}
+
+  private downscale(by: number): void {
+    if (by <= 0) return;
+    this.scale -= by;
+    if (this.counts.length === 0) return;
+    const d = downscaled(this.offset, this.counts, by);
+    this.offset = d.offset;
+    this.counts = d.counts;
   }
-  let counts: number[] = [];
-  let offset = 0;
-  if (low <= high) {
-    const extra = neededDownscale(low, high, maxBuckets);
-    scale -= extra;
-    offset = Math.floor(low / 2 ** extra);
-    counts = new Array<number>(Math.floor(high / 2 ** extra) - offset + 1).fill(0);
-    for (const h of parts) {
-      const by = h.scale - scale;
-      for (let i = 0; i < h.counts.length; i++) {
-        const c = h.counts[i]!;
-        if (c !== 0) counts[Math.floor((h.offset + i) / 2 ** by) - offset]! += c;
+
+  add(h: StoredHistogram): void {
+    this.added++;
+    this.zeroCount += h.zeroCount;
+    this.sum += h.sum;
+    const n = h.counts.length;
+    let from = 0;
+    let to = n;
+    while (from < to && h.counts[from] === 0) from++;
+    while (to > from && h.counts[to - 1] === 0) to--;
+    if (from === to) {
+      if (h.zeroCount > 0) {
+        this.min = Math.min(this.min, h.min);
+        this.max = Math.max(this.max, h.max);
       }
+      return;
+    }
+    this.min = Math.min(this.min, h.min);
+    this.max = Math.max(this.max, h.max);
+    if (h.scale < this.scale) this.downscale(this.scale - h.scale);
+    let by = h.scale - this.scale;
+    let low = Math.floor((h.offset + from) / 2 ** by);
+    let high = Math.floor((h.offset + to - 1) / 2 ** by);
+    if (this.counts.length > 0) {
+      low = Math.min(low, this.offset);
+      high = Math.max(high, this.offset + this.counts.length - 1);
+    }
+    const extra = neededDownscale(low, high, this.maxBuckets);
+    if (extra > 0) {
+      this.downscale(extra);
+      by += extra;
+      low = Math.floor(low / 2 ** extra);
+      high = Math.floor(high / 2 ** extra);
+    }
+    if (this.counts.length === 0) {
+      this.offset = low;
+      this.counts = new Array<number>(high - low + 1).fill(0);
+    } else {
+      if (low < this.offset) {
+        this.counts = new Array<number>(this.offset - low).fill(0).concat(this.counts);
+        this.offset = low;
+      }
+      while (this.offset + this.counts.length - 1 < high) this.counts.push(0);
+    }
+    const div = 2 ** by;
+    for (let i = from; i < to; i++) {
+      const c = h.counts[i]!;
+      if (c !== 0) this.counts[Math.floor((h.offset + i) / div) - this.offset]! += c;
     }
   }
-  let zeroCount = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const h of parts) {
-    zeroCount += h.zeroCount;
-    sum += h.sum;
-    min = Math.min(min, h.min);
-    max = Math.max(max, h.max);
+
+  /** The merged histogram; undefined when nothing was added. */
+  result(): StoredHistogram | undefined {
+    if (this.added === 0) return undefined;
+    const empty = this.counts.length === 0;
+    return {
+      scale: empty ? 0 : Math.max(this.scale, MIN_SCALE),
+      zeroCount: this.zeroCount,
+      offset: empty ? 0 : this.offset,
+      counts: [...this.counts],
+      sum: this.sum,
+      min: Number.isFinite(this.min) ? this.min : 0,
+      max: Number.isFinite(this.max) ? this.max : 0,
+    };
   }
-  return { scale: Math.max(scale, MIN_SCALE), zeroCount, offset, counts, sum, min, max };
+}
+
+/** Merge histograms (any scales) into one of at most `maxBuckets` buckets. Pure. */
+export function mergeHistograms(hs: readonly StoredHistogram[], maxBuckets = DEFAULT_MAX_BUCKETS): StoredHistogram | undefined {
+  const acc = new HistogramAccumulator(maxBuckets);
+  for (const h of hs) acc.add(h);
+  return acc.result();
 }
 
 /** A histogram of `values` (seconds), at the finest scale that fits `maxBuckets`. For tests and the benchmark. */

@@ -14,9 +14,11 @@
  *   and at most `maxTransitions`.
  * - State: `put(key, value)` / `delete(key)`; the last value per key wins at load. A put equal
  *   to the key's current value writes nothing.
- * - Compaction: `maintain` rewrites the file with only the live records every
- *   `compactInterval` seconds (default 1 h) when anything was appended, or sooner when the
- *   bytes appended since the last compaction exceed the file's compacted size (and 1 MiB).
+ * - Compaction: `maintain` rewrites the file with only the live records when the bytes
+ *   appended since the last compaction exceed `compactRatio` (default 25 %) of the compacted
+ *   file (and 256 KiB), or `compactInterval` (default 1 day) after the last one if anything was
+ *   appended: so the file stays within about 1.25 × its live size, and rows past retention
+ *   leave the disk within a day. At 15 s checks that is about one compaction a day.
  *
  * If the log is off (a fault, or another process owns the path), everything keeps working in
  * memory: `persistent` turns false and `stats()` counts what was not written.
@@ -24,7 +26,7 @@
 import type { AlertTransition } from '../../model/index.js';
 import { RecordKind, Reader, Writer } from './format.js';
 import { DEFAULT_MAX_BUCKETS } from './histogram.js';
-import { bucketEnd, downsample } from './downsample.js';
+import { RowAccumulator, bucketEnd, downsample } from './downsample.js';
 import { RecordLog, type RecordLogStats, type StoreReport } from './record-log.js';
 import { decodeRow, encodeRow, peekRow, type MetricRow } from './rows.js';
 
@@ -55,7 +57,9 @@ export interface HistoryStoreOptions {
   tierMaxBuckets?: number;
   /** Seconds after a bucket's end before it is downsampled (late rows). Default 60. */
   lateness?: number;
-  /** Seconds between compactions (when something was appended). Default 3600. */
+  /** Compact when the bytes appended since the last compaction exceed this share of the compacted file (and 256 KiB). Default 0.25. */
+  compactRatio?: number;
+  /** Seconds after which to compact anyway, if anything was appended. Default 86 400. */
   compactInterval?: number;
   /** Where warnings go (each kind once): a corrupt file moved aside, the store turned off, the path locked. Default process.emitWarning. */
   onReport?: (report: StoreReport) => void;
@@ -169,6 +173,8 @@ function defaultReport(report: StoreReport): void {
 export class HistoryStore {
   /** Per service: one entry list per level (index 0 raw, then the tiers). */
   private readonly series = new Map<string, Entry[][]>();
+  /** Per service: per level (index ≥ 1) the open buckets, by bucket end. */
+  private readonly open = new Map<string, Map<number, RowAccumulator>[]>();
   private transitionEntries: Entry[] = [];
   private readonly state = new Map<string, { json: string; payload: Buffer }>();
   private readonly levels: number[];
@@ -176,6 +182,7 @@ export class HistoryStore {
   private readonly tierMaxBuckets: number;
   private readonly latenessMs: number;
   private readonly compactIntervalMs: number;
+  private readonly compactRatio: number;
   private readonly alertRetentionMs: number;
   private readonly maxTransitions: number;
   private readonly now: () => number;
@@ -196,7 +203,8 @@ export class HistoryStore {
     this.retentionsMs = [(options.metricsRetention ?? 86_400) * 1000, ...tiers.map((t) => t.retention * 1000)];
     this.tierMaxBuckets = options.tierMaxBuckets ?? 64;
     this.latenessMs = (options.lateness ?? 60) * 1000;
-    this.compactIntervalMs = (options.compactInterval ?? 3600) * 1000;
+    this.compactIntervalMs = (options.compactInterval ?? 86_400) * 1000;
+    this.compactRatio = options.compactRatio ?? 0.25;
     this.alertRetentionMs = (options.alertRetention ?? 400 * 86_400) * 1000;
     this.maxTransitions = options.maxTransitions ?? 10_000;
     this.now = options.now ?? Date.now;
@@ -219,6 +227,7 @@ export class HistoryStore {
     store.log = log;
     for (const p of payloads) store.replay(p);
     store.loadedRecords = payloads.length;
+    store.rebuildOpenBuckets();
     const garbage = store.maintainModel(store.now());
     store.loadMs = performance.now() - started;
     // Rows evicted at load, or a repaired file: start from a compact file.
@@ -242,6 +251,20 @@ export class HistoryStore {
       this.series.set(serviceId, lists);
     }
     return lists;
+  }
+
+  /** At open: the tiers' open buckets, from the rows after each tier's last bucket. */
+  private rebuildOpenBuckets(): void {
+    for (const [serviceId, lists] of this.series) {
+      for (let level = 1; level < this.levels.length; level++) {
+        const target = lists[level]!;
+        const source = lists[level - 1]!;
+        const lastEnd = target.length > 0 ? target[target.length - 1]!.t : -Infinity;
+        for (let i = upperBound(source, lastEnd); i < source.length; i++) {
+          this.feed(serviceId, lists, level, decodeRow(source[i]!.payload));
+        }
+      }
+    }
   }
 
   private replay(payload: Buffer): void {
@@ -278,9 +301,31 @@ export class HistoryStore {
 
   /** Keep a check's row (its resolution is taken as 0). One queued write; returns at once. */
   appendRow(row: MetricRow): void {
-    const payload = encodeRow(row.resolution ? { ...row, resolution: 0 } : row);
-    insert(this.levelsOf(row.serviceId)[0]!, { t: row.timestamp, payload }, false);
+    const raw = row.resolution ? { ...row, resolution: 0 } : row;
+    const payload = encodeRow(raw);
+    const lists = this.levelsOf(row.serviceId);
+    insert(lists[0]!, { t: row.timestamp, payload }, false);
+    this.feed(row.serviceId, lists, 1, raw);
     this.log.append(payload);
+  }
+
+  /** Fold a row of level `level - 1` into `level`'s open bucket (a row older than the level's last bucket is left out). */
+  private feed(serviceId: string, lists: Entry[][], level: number, row: MetricRow): void {
+    if (level >= this.levels.length) return;
+    const target = lists[level]!;
+    if (target.length > 0 && row.timestamp <= target[target.length - 1]!.t) return;
+    let perLevel = this.open.get(serviceId);
+    if (perLevel === undefined) {
+      perLevel = this.levels.map(() => new Map<number, RowAccumulator>());
+      this.open.set(serviceId, perLevel);
+    }
+    const end = bucketEnd(row.timestamp, this.levels[level]!);
+    let acc = perLevel[level]!.get(end);
+    if (acc === undefined) {
+      acc = new RowAccumulator(this.tierMaxBuckets);
+      perLevel[level]!.set(end, acc);
+    }
+    acc.add(row);
   }
 
   appendTransition(transition: AlertTransition): void {
@@ -394,30 +439,28 @@ export class HistoryStore {
     const due =
       s.on &&
       !this.log.isCompacting &&
-      ((s.appended > 0 && now - this.lastCompactionAt >= this.compactIntervalMs && s.bytesSinceCompaction > 0) ||
-        s.bytesSinceCompaction > Math.max(1 << 20, s.bytesAtCompaction));
+      ((now - this.lastCompactionAt >= this.compactIntervalMs && s.bytesSinceCompaction > 0) ||
+        s.bytesSinceCompaction > Math.max(256 * 1024, s.bytesAtCompaction * this.compactRatio));
     return due ? this.compact(now) : Promise.resolve();
   }
 
   /** Tiering and eviction in memory (tier rows appended to the log). Returns how many entries were dropped. */
   private maintainModel(now: number): number {
     let dropped = 0;
-    for (const lists of this.series.values()) {
-      // Downsample, finest tier first, so a coarser tier sees the rows just made.
-      for (let level = 1; level < this.levels.length; level++) {
-        const resolution = this.levels[level]!;
-        const target = lists[level]!;
-        const source = lists[level - 1]!;
-        const lastEnd = target.length > 0 ? target[target.length - 1]!.t : -Infinity;
-        const from = upperBound(source, lastEnd);
-        let to = from;
-        while (to < source.length && bucketEnd(source[to]!.t, resolution) + this.latenessMs <= now) to++;
-        if (to === from) continue;
-        const rows = source.slice(from, to).map((e) => decodeRow(e.payload));
-        for (const row of downsample(rows, resolution, this.tierMaxBuckets)) {
+    for (const [serviceId, lists] of this.series) {
+      // Close the complete buckets, finest tier first, so a coarser tier takes the rows just made.
+      const perLevel = this.open.get(serviceId);
+      for (let level = 1; perLevel !== undefined && level < this.levels.length; level++) {
+        const buckets = perLevel[level]!;
+        if (buckets.size === 0) continue;
+        const due = [...buckets.keys()].filter((end) => end + this.latenessMs <= now).sort((a, b) => a - b);
+        for (const end of due) {
+          const row = buckets.get(end)!.finish(end, this.levels[level]!);
+          buckets.delete(end);
           const payload = encodeRow(row);
-          insert(target, { t: row.timestamp, payload }, true);
+          insert(lists[level]!, { t: end, payload }, true);
           this.log.append(payload);
+          this.feed(serviceId, lists, level + 1, row);
         }
       }
       // Evict: past retention, and never a row not yet downsampled into the next level.
