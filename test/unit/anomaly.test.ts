@@ -95,9 +95,9 @@ describe('AnomalyDetector', () => {
   });
 
   /** 14 days at `perHour` points an hour: a daily sine, +20 from 10:00 to 14:00 UTC except on day 12. */
-  function dailyJumps(withTime: boolean, clock?: (i: number) => number, perHour = 12): number[] {
+  function dailyJumps(withTime: boolean, clock?: (i: number) => number, perHour = 12, options?: ConstructorParameters<typeof AnomalyDetector>[0]): number[] {
     const r = noise(31);
-    const d = new AnomalyDetector();
+    const d = new AnomalyDetector(options);
     const out: number[] = [];
     const perDay = 24 * perHour;
     for (let i = 0; i < 14 * perDay; i++) {
@@ -120,6 +120,18 @@ describe('AnomalyDetector', () => {
       assert.ok(missing(timed) > 0.999 && missing(timed) > elsewhere, `${perHour}/h: missing jump ${missing(timed)}, elsewhere ${elsewhere}`);
       assert.ok(missing(plain) < missing(timed), `${perHour}/h: without timestamps ${missing(plain)}`);
     }
+  });
+
+  it('on a strongly daily series, a context novelty its time of day explains (z < 3) is damped', () => {
+    const damped = dailyJumps(true);
+    const plain = dailyJumps(true, undefined, 12, { explainedZ: 0 });
+    const day = 288;
+    const outside = (o: number[]): number[] => [...o.slice(8 * day, 12 * day), ...o.slice(13 * day)];
+    const a = outside(damped);
+    const b = outside(plain);
+    assert.ok(a.some((v, i) => v < b[i]!), 'some context score damped');
+    assert.ok(Math.max(...a) <= Math.max(...b), `largest false alarm ${Math.max(...a)} vs ${Math.max(...b)} undamped`);
+    assert.ok(Math.max(...damped.slice(12 * day + 120, 12 * day + 168)) > 0.999, 'the missing jump still fires');
   });
 
   it('a working-day bump that does not come on a Wednesday fires with timestamps (time-of-week residual)', () => {

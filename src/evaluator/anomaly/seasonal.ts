@@ -61,6 +61,8 @@ export class Seasonal {
   private totMean = 0;
   private totVar = 0;
   private values = 0;
+  /** z of the last point scored when the gate (days seen, explained variance) passed, else NaN. */
+  lastZ = Number.NaN;
   /** Distinct days seen (a day counts when later than the latest one), for points per day. */
   private allDays = 0;
   private latestDay = Number.NaN;
@@ -83,6 +85,7 @@ export class Seasonal {
 
   /** Score in [0, 1] of x at time t (UTC ms) from the state before it; then learns it. */
   score(x: number, t: number | undefined): number {
+    this.lastZ = Number.NaN;
     if (t === undefined || !Number.isFinite(t) || !(Math.abs(x) < HUGE)) return 0;
     const day = Math.floor(t / 86_400_000);
     const cycle = Math.floor(t / this.periodMs);
@@ -91,6 +94,7 @@ export class Seasonal {
     const r = x - this.mean[s]!;
     let out = 0;
     if (seen && this.days[s]! >= this.minCycles && this.resVar > 0 && this.totVar > 0 && 1 - this.resVar / this.totVar >= this.minStrength) {
+      this.lastZ = Math.abs(r) / Math.sqrt(this.resVar);
       const p = erfc(Math.abs(r) / Math.sqrt(2 * this.resVar)) * this.factor;
       out = p < 1 ? 1 - p : 0;
     }
