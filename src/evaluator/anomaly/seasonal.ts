@@ -20,6 +20,8 @@ export interface SeasonalOptions {
   minCycles: number;
   /** Share of the variance the profile must explain, 1 − residual variance / total variance. */
   minStrength: number;
+  /** Share it must explain before `lastZ` is given (to judge whether the profile explains a value). */
+  explainStrength: number;
   /** Window, in days, of the residual and total variances (in points: windowDays × points per day seen so far, at least 100). */
   windowDays: number;
   /** Score 1 − min(1, factor × two-sided Gaussian tail of z): 10^6 scores above 0.99 from z ≈ 5.7. */
@@ -47,6 +49,7 @@ export class Seasonal {
   private readonly memoryCycles: number;
   private readonly minCycles: number;
   private readonly minStrength: number;
+  private readonly explainStrength: number;
   private readonly windowDays: number;
   private readonly factor: number;
   /** Per slot: mean, visits, latest cycle seen, distinct cycles seen. */
@@ -61,7 +64,7 @@ export class Seasonal {
   private totMean = 0;
   private totVar = 0;
   private values = 0;
-  /** z of the last point scored when the gate (days seen, explained variance) passed, else NaN. */
+  /** z of the last point when its slot was seen in ≥ minCycles cycles and the profile explains ≥ explainStrength of the variance, else NaN. */
   lastZ = Number.NaN;
   /** Distinct days seen (a day counts when later than the latest one), for points per day. */
   private allDays = 0;
@@ -73,6 +76,7 @@ export class Seasonal {
     this.memoryCycles = Math.max(1 / 24, o.memoryCycles);
     this.minCycles = Math.max(1, o.minCycles);
     this.minStrength = o.minStrength;
+    this.explainStrength = o.explainStrength;
     this.windowDays = Math.max(1 / 24, o.windowDays);
     this.factor = o.factor;
     this.mean = new Float64Array(this.slots);
@@ -93,8 +97,9 @@ export class Seasonal {
     const seen = this.visits[s]! > 0;
     const r = x - this.mean[s]!;
     let out = 0;
-    if (seen && this.days[s]! >= this.minCycles && this.resVar > 0 && this.totVar > 0 && 1 - this.resVar / this.totVar >= this.minStrength) {
-      this.lastZ = Math.abs(r) / Math.sqrt(this.resVar);
+    const strength = this.resVar > 0 && this.totVar > 0 ? 1 - this.resVar / this.totVar : 0;
+    if (seen && this.days[s]! >= this.minCycles && strength >= this.explainStrength) this.lastZ = Math.abs(r) / Math.sqrt(this.resVar);
+    if (seen && this.days[s]! >= this.minCycles && this.resVar > 0 && strength >= this.minStrength) {
       const p = erfc(Math.abs(r) / Math.sqrt(2 * this.resVar)) * this.factor;
       out = p < 1 ? 1 - p : 0;
     }
