@@ -212,6 +212,25 @@ describe('AnomalyDetector', () => {
     for (let i = 0; i < 200_000; i++) inRange(d.score(r() * 1000 + (i % 977)));
   });
 
+  it('range term: a value far outside everything learned scores 1, a second larger one inside the rest period too; off, the step scores lower', () => {
+    const run = (spatialTolerance?: number): number[] => {
+      const r = noise(7);
+      const d = new AnomalyDetector(spatialTolerance === undefined ? {} : { spatialTolerance });
+      const out: number[] = [];
+      for (let i = 0; i < 300; i++) out.push(d.score(0.042 + 0.004 * r()));
+      out.push(d.score(0.4)); // tenfold: far beyond the learned range [0.040, 0.044]
+      for (let i = 0; i < 20; i++) out.push(d.score(0.042 + 0.004 * r()));
+      out.push(d.score(4)); // larger still, 21 points later (inside the 100-point rest period)
+      return out;
+    };
+    const on = run();
+    assert.equal(on[300], 1);
+    assert.equal(on[321], 1);
+    assert.ok(on.slice(64, 300).every((s) => s < 1), 'no range hit while steady');
+    const off = run(0);
+    assert.ok(off[300]! < 1 && off[321]! < 1, `without the range term: ${off[300]}, ${off[321]}`);
+  });
+
   it('rejects empty or invalid scales', () => {
     assert.throws(() => new AnomalyDetector({ scales: [] }), RangeError);
     assert.throws(() => new AnomalyDetector({ scales: [0] }), RangeError);

@@ -291,6 +291,49 @@ describe('alerts as health.alert log records', () => {
   });
 });
 
+describe('anomaly rules end to end', () => {
+  it('a latency spike with the static latency rule off fires anomaly:response_time as a WARNING record, then resolves', async (t) => {
+    const { monitor, records } = await rig(t, {
+      checkInterval: DRIVEN,
+      responseTimeThreshold: false,
+      errorThreshold: false,
+      anomaly: { series: ['response_time'], warmup: 8 },
+    });
+    const fast = Array(10).fill('/ok');
+    for (let i = 0; i < 30; i++) {
+      await send(fast);
+      const m = await monitor.monitorService();
+      assert.deepEqual(m.alerts, [], `no alert while steady (check ${i}: ${JSON.stringify(m.anomaly)})`);
+    }
+    assert.equal(typeof (await monitor.monitorService()).anomaly, 'object');
+
+    await send(Array(10).fill('/slow?ms=300'));
+    const spiked = await monitor.monitorService();
+    assert.ok(spiked.responseTime.p95 >= 0.3);
+    assert.deepEqual(spiked.alerts.map((a) => [a.rule, a.level]), [['anomaly:response_time', MonitoringLevel.WARNING]]);
+    assert.equal(spiked.status, 'degraded');
+    const [fired] = records();
+    assert.ok(fired, 'a health.alert record');
+    assert.equal(fired.severityNumber, 13);
+    assert.equal(attributesOf(fired)['health.alert.rule'], 'anomaly:response_time');
+    assert.match(String(fired.body), /^checkout: unusual p95 response time 3\d\dms \(anomaly score [\d.]+ ≥ 0\.99\)/);
+
+    let resolvedAfter = -1;
+    for (let i = 0; i < 30 && resolvedAfter < 0; i++) {
+      await send(fast);
+      if ((await monitor.monitorService()).alerts.length === 0) resolvedAfter = i + 1;
+    }
+    assert.ok(resolvedAfter > 0, 'resolved once latency is back');
+    const states = records().map((r) => [attributesOf(r)['health.alert.rule'], attributesOf(r)['health.alert.state']]);
+    assert.deepEqual(states, [
+      ['anomaly:response_time', 'firing'],
+      ['anomaly:response_time', 'resolved'],
+    ]);
+    const row = monitor.history(SERVICE).find((r) => r.timestamp === spiked.timestamp);
+    assert.ok(row?.anomaly?.response_time !== undefined && row.anomaly.response_time >= 0.99, 'the score is in the history');
+  });
+});
+
 describe('timing, with the loop running every 0.2 s', () => {
   it('an error burst fires within one check interval plus `for`, and recovery resolves within one interval', async (t) => {
     const forSeconds = 0.4;
