@@ -173,6 +173,8 @@ function defaultReport(report: StoreReport): void {
 export class HistoryStore {
   /** Per service: one entry list per level (index 0 raw, then the tiers). */
   private readonly series = new Map<string, Entry[][]>();
+  /** Per service: per level (index ≥ 1) the end of the last closed bucket (its rows may since have left). */
+  private readonly closed = new Map<string, number[]>();
   /** Per service: per level (index ≥ 1) the open buckets, by bucket end. */
   private readonly open = new Map<string, Map<number, RowAccumulator>[]>();
   private transitionEntries: Entry[] = [];
@@ -249,19 +251,25 @@ export class HistoryStore {
     if (lists === undefined) {
       lists = this.levels.map(() => []);
       this.series.set(serviceId, lists);
+      this.closed.set(serviceId, this.levels.map(() => -Infinity));
     }
     return lists;
+  }
+
+  /** End of the last closed bucket of `level` (-Infinity: none yet; for level 0, +Infinity). */
+  private closedUntil(serviceId: string, level: number): number {
+    if (level <= 0) return Infinity;
+    return this.closed.get(serviceId)?.[level] ?? -Infinity;
   }
 
   /** At open: the tiers' open buckets, from the rows after each tier's last bucket. */
   private rebuildOpenBuckets(): void {
     for (const [serviceId, lists] of this.series) {
       for (let level = 1; level < this.levels.length; level++) {
-        const target = lists[level]!;
         const source = lists[level - 1]!;
-        const lastEnd = target.length > 0 ? target[target.length - 1]!.t : -Infinity;
+        const lastEnd = this.closedUntil(serviceId, level);
         for (let i = upperBound(source, lastEnd); i < source.length; i++) {
-          this.feed(serviceId, lists, level, decodeRow(source[i]!.payload));
+          this.feed(serviceId, level, decodeRow(source[i]!.payload));
         }
       }
     }
@@ -275,6 +283,10 @@ export class HistoryStore {
           const level = this.levels.indexOf(resolution);
           if (level < 0) return; // a tier no longer configured
           insert(this.levelsOf(serviceId)[level]!, { t: timestamp, payload }, level > 0);
+          if (level > 0) {
+            const closed = this.closed.get(serviceId)!;
+            closed[level] = Math.max(closed[level]!, timestamp);
+          }
           return;
         }
         case RecordKind.Transition:
@@ -305,15 +317,14 @@ export class HistoryStore {
     const payload = encodeRow(raw);
     const lists = this.levelsOf(row.serviceId);
     insert(lists[0]!, { t: row.timestamp, payload }, false);
-    this.feed(row.serviceId, lists, 1, raw);
+    this.feed(row.serviceId, 1, raw);
     this.log.append(payload);
   }
 
   /** Fold a row of level `level - 1` into `level`'s open bucket (a row older than the level's last bucket is left out). */
-  private feed(serviceId: string, lists: Entry[][], level: number, row: MetricRow): void {
+  private feed(serviceId: string, level: number, row: MetricRow): void {
     if (level >= this.levels.length) return;
-    const target = lists[level]!;
-    if (target.length > 0 && row.timestamp <= target[target.length - 1]!.t) return;
+    if (row.timestamp <= this.closedUntil(serviceId, level)) return;
     let perLevel = this.open.get(serviceId);
     if (perLevel === undefined) {
       perLevel = this.levels.map(() => new Map<number, RowAccumulator>());
@@ -396,7 +407,7 @@ export class HistoryStore {
   }
 
   /** Rows of `level` for `serviceId` overlapping [since, until]: stored ones, then the recent ones not yet downsampled. */
-  private rowsAt(lists: Entry[][], level: number, since: number, until: number): MetricRow[] {
+  private rowsAt(serviceId: string, lists: Entry[][], level: number, since: number, until: number): MetricRow[] {
     const list = lists[level]!;
     if (level === 0) {
       return list.slice(lowerBound(list, since), upperBound(list, until)).map((e) => decodeRow(e.payload));
@@ -405,9 +416,9 @@ export class HistoryStore {
     const overlaps = (end: number): boolean => end >= since && end - resMs < until;
     const stored = list.slice(lowerBound(list, since), upperBound(list, until + resMs)).map((e) => e.payload);
     const rows = stored.map(decodeRow).filter((r) => overlaps(r.timestamp));
-    const lastEnd = list.length > 0 ? list[list.length - 1]!.t : -Infinity;
+    const lastEnd = this.closedUntil(serviceId, level);
     if (until > lastEnd) {
-      const source = this.rowsAt(lists, level - 1, Math.max(since - resMs, lastEnd + 1), until).filter((r) => r.timestamp > lastEnd);
+      const source = this.rowsAt(serviceId, lists, level - 1, Math.max(since - resMs, lastEnd + 1), until).filter((r) => r.timestamp > lastEnd);
       for (const r of downsample(source, this.levels[level]!, this.tierMaxBuckets)) if (overlaps(r.timestamp)) rows.push(r);
     }
     return rows;
@@ -420,7 +431,7 @@ export class HistoryStore {
     const since = query.since ?? -Infinity;
     const until = query.until ?? Infinity;
     const { level, resample } = this.pickLevel(query, this.now());
-    let rows = this.rowsAt(lists, level, since, until);
+    let rows = this.rowsAt(serviceId, lists, level, since, until);
     if (resample !== undefined) rows = downsample(rows, resample, this.tierMaxBuckets);
     if (query.limit !== undefined && query.limit >= 0 && rows.length > query.limit) rows = rows.slice(rows.length - query.limit);
     return rows;
@@ -457,18 +468,19 @@ export class HistoryStore {
         for (const end of due) {
           const row = buckets.get(end)!.finish(end, this.levels[level]!);
           buckets.delete(end);
+          const closed = this.closed.get(serviceId)!;
+          closed[level] = Math.max(closed[level]!, end);
           const payload = encodeRow(row);
           insert(lists[level]!, { t: end, payload }, true);
           this.log.append(payload);
-          this.feed(serviceId, lists, level + 1, row);
+          this.feed(serviceId, level + 1, row);
         }
       }
       // Evict: past retention, and never a row not yet downsampled into the next level.
       for (let level = 0; level < this.levels.length; level++) {
         const list = lists[level]!;
         let cutoff = now - this.retentionsMs[level]!;
-        const next = lists[level + 1];
-        if (next !== undefined) cutoff = Math.min(cutoff, next.length > 0 ? next[next.length - 1]!.t : -Infinity);
+        if (level + 1 < this.levels.length) cutoff = Math.min(cutoff, this.closedUntil(serviceId, level + 1) + 1);
         const n = lowerBound(list, cutoff);
         if (n > 0) {
           list.splice(0, n);
