@@ -117,6 +117,22 @@ export function scanRecords(buf: Buffer, from: number): ScanResult {
   return { payloads, end: at };
 }
 
+/**
+ * Whether a whole record starts anywhere after `from` (`from` being where reading stopped).
+ * A torn tail has none after it (nothing is appended after a cut-short write); damage in the
+ * middle of a file does. Random bytes pass the length and CRC checks with odds of about 2^-32
+ * per offset.
+ */
+export function recordAfter(buf: Buffer, from: number): number | undefined {
+  for (let at = from + 1; at + FRAME_SIZE < buf.length; at++) {
+    const length = buf.readUInt32LE(at);
+    if (length === 0 || at + FRAME_SIZE + length > buf.length) continue;
+    const payload = buf.subarray(at + FRAME_SIZE, at + FRAME_SIZE + length);
+    if (buf.readUInt32LE(at + 4) === crc32(payload, crc32(buf.subarray(at, at + 4)))) return at;
+  }
+  return undefined;
+}
+
 // ---- a small binary writer / reader ----
 
 export class Writer {

@@ -32,6 +32,7 @@ import {
   checkHeader,
   encodeHeader,
   frame,
+  recordAfter,
   scanRecords,
 } from './format.js';
 import { DEFAULT_STALE_MS, acquireLock, type StoreLock } from './lock.js';
@@ -102,6 +103,22 @@ function expand(payloads: Buffer[]): Buffer[] {
     for (const inner of scan.payloads) out.push(inner);
   }
   return out;
+}
+
+/**
+ * Whether the bytes from `end` (where whole records stop) are a write cut short: a frame that
+ * runs past the end of the file (or zeros, as a crash can leave), no longer than one write, with
+ * no whole record after it. A frame that fits in the file but fails its CRC, or whole records
+ * after the damage, mean the file was damaged, not torn.
+ */
+function isTornTail(buf: Buffer, end: number): boolean {
+  const damaged = buf.length - end;
+  if (damaged > MAX_WRITE_SIZE + FRAME_SIZE) return false;
+  if (damaged >= FRAME_SIZE) {
+    const length = buf.readUInt32LE(end);
+    if (length !== 0 && end + FRAME_SIZE + length <= buf.length) return false;
+  }
+  return recordAfter(buf, end) === undefined;
 }
 
 function stamp(ms: number): string {
@@ -187,11 +204,14 @@ export class RecordLog {
     });
     const handle = this.handle;
     this.handle = undefined;
-    void handle?.close().catch(() => undefined);
-    void this.lock?.release();
+    const lock = this.lock;
     this.lock = undefined;
+    this.released = Promise.all([handle?.close().catch(() => undefined), lock?.release()]).then(() => undefined);
     this.settle();
   }
+
+  /** The file handle's close and the lock's release after a fault (close() waits for them). */
+  private released: Promise<void> = Promise.resolve();
 
   /** Open (creating it if absent) the log at `file`. Never throws: a failure leaves it off. */
   static async open(file: string, options: RecordLogOptions): Promise<OpenResult> {
@@ -255,7 +275,7 @@ export class RecordLog {
       return [];
     }
     const damaged = buf.length - scan.end;
-    if (damaged > MAX_WRITE_SIZE + FRAME_SIZE) {
+    if (damaged > 0 && !isTornTail(buf, scan.end)) {
       await this.moveAside(`damaged at byte ${scan.end} of ${buf.length}`, payloads);
       return payloads;
     }
@@ -447,6 +467,7 @@ export class RecordLog {
       this.counters.on = false;
       await this.lock?.release();
       this.lock = undefined;
+      await this.released;
     }
   }
 }
