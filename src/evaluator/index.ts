@@ -10,6 +10,7 @@ export {
   statusOf,
   type RuleDefinition,
   type RuleEngineOptions,
+  type RuleEngineSnapshot,
 } from './rules.js';
 export { AnomalyDetector, ANOMALY_DETECTOR_DEFAULTS, type AnomalyDetectorOptions } from './anomaly.js';
 export { AnomalyScorer, anomalyRules, ANOMALY_SERIES_DEFINITIONS } from './anomaly-scorer.js';

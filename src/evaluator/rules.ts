@@ -196,6 +196,27 @@ export function buildRules(
 // ---------------------------------------------------------------------------------------------
 // The engine.
 
+/**
+ * The firing alerts of a RuleEngine, in a form that survives a restart (the persisted store):
+ * times as ages on the wall clock at `takenAt`, since monotonic times mean nothing in another
+ * process. Plain JSON.
+ */
+export interface RuleEngineSnapshot {
+  version: 1;
+  /** Wall clock (epoch ms) when it was taken. */
+  takenAt: number;
+  firing: Array<{
+    alert: Alert;
+    /** ms between the check that fired it and `takenAt`. */
+    firedAgo: number;
+    /** Per level up to the alert's: ms between its first sighting and `takenAt`. */
+    seenAgo: Array<[MonitoringLevel, number]>;
+    /** ms between the last check that judged a value and `takenAt`; the value. */
+    judgedAgo?: number;
+    lastValue?: number;
+  }>;
+}
+
 export interface RuleEngineOptions {
   rules: RuleDefinition[];
   /**
@@ -449,6 +470,57 @@ export class RuleEngine {
       metrics: { ...metrics, status: statusOf(level, hasData(metrics)), level, alerts },
       transitions,
     };
+  }
+
+  /**
+   * The firing alerts and what judging them next needs, for the store. Pending levels (reached,
+   * not yet due) are left out: after a restart their `for` counts again from the first check
+   * that sees them, as nothing says the level held while the process was down.
+   */
+  snapshot(now: number, monotonic: number = now): RuleEngineSnapshot {
+    const firing: RuleEngineSnapshot['firing'] = [];
+    for (const state of this.states.values()) {
+      const alert = state.alert;
+      if (alert === undefined) continue;
+      const seenAgo: Array<[MonitoringLevel, number]> = [];
+      for (const [level, since] of state.since) if (levelRank(level) <= levelRank(alert.level)) seenAgo.push([level, monotonic - since]);
+      const entry: RuleEngineSnapshot['firing'][number] = { alert, firedAgo: monotonic - (state.firedAt ?? monotonic), seenAgo };
+      if (state.lastJudged !== undefined) entry.judgedAgo = monotonic - state.lastJudged;
+      if (state.lastValue !== undefined) entry.lastValue = state.lastValue;
+      firing.push(entry);
+    }
+    return { version: 1, takenAt: now, firing };
+  }
+
+  /**
+   * Take back the firing alerts of a snapshot (a restart on the same store): they are firing
+   * again without a `firing` transition (no second notification), and their `resolved` comes
+   * once, when a check finds the condition cleared (or no data for staleAfter). The time the
+   * process was down (now − takenAt, 0 when the wall clock went back) ages everything; a
+   * firing alert of a rule no longer configured is dropped. Returns the alerts taken back.
+   */
+  restore(snapshot: RuleEngineSnapshot, now: number, monotonic: number = now): Alert[] {
+    if (snapshot?.version !== 1 || !Array.isArray(snapshot.firing)) return [];
+    const down = Math.max(0, now - snapshot.takenAt);
+    const known = new Set(this.rules.map((r) => r.name));
+    const taken: Alert[] = [];
+    for (const entry of snapshot.firing) {
+      const alert = entry?.alert;
+      if (alert === undefined || alert.state !== 'firing') continue;
+      if (!known.has(alert.rule)) {
+        // A check no configuration names (an ad-hoc check rule): judged again like one seen before.
+        if (!alert.rule.startsWith('check:')) continue;
+        const name = alert.rule.slice('check:'.length);
+        if (!this.adHocChecks.has(name)) this.adHocChecks.set(name, checkRule(name));
+      }
+      const state: RuleState = { since: new Map(), alert, firedAt: monotonic - down - Math.max(0, entry.firedAgo) };
+      for (const [level, ago] of entry.seenAgo ?? []) state.since.set(level, monotonic - down - Math.max(0, ago));
+      if (entry.judgedAgo !== undefined) state.lastJudged = monotonic - down - Math.max(0, entry.judgedAgo);
+      if (entry.lastValue !== undefined) state.lastValue = entry.lastValue;
+      this.states.set(`${alert.serviceId}\u0000${alert.rule}`, state);
+      taken.push(alert);
+    }
+    return taken;
   }
 
   /** Forget a service's state (or everyone's): its firing alerts vanish without transitions. */

@@ -480,3 +480,55 @@ describe('issue 11: durations tell the truth, level changes are transitions', ()
     assert.equal(d[0]!.alert.message, 'checkout: error rate 4.5% < 5%, WARNING held while ≥ 4% (was ERROR)');
   });
 });
+
+describe('RuleEngine snapshot and restore (a restart on the persisted store)', () => {
+  const config = parseConfig({ checkInterval: 15, responseTimeThreshold: false });
+  /** One check of `engine` at wall `now` (mono = now − START): the transitions. */
+  const judge = (engine: RuleEngine, now: number, rate: number, mono = now - START) =>
+    engine.evaluate(window(now, errors(rate)), now, mono).map((t) => `${t.kind}:${t.alert.level}`);
+
+  it('a firing alert survives a JSON round trip: no second firing, one resolved when it clears, the duration spans the downtime', () => {
+    const before = new RuleEngine(config);
+    assert.deepEqual(judge(before, START + 15_000, 0.2), ['firing:ERROR']);
+    assert.deepEqual(judge(before, START + 30_000, 0.2), []);
+    const snapshot = JSON.parse(JSON.stringify(before.snapshot(START + 30_000, 30_000)));
+
+    // The new process: its monotonic clock starts near 0; it was down 60 s of wall time.
+    const after = new RuleEngine(config);
+    const restartedAt = START + 90_000;
+    const taken = after.restore(snapshot, restartedAt, 5);
+    assert.deepEqual(taken.map((a) => [a.rule, a.level, a.state]), [['error_rate', MonitoringLevel.ERROR, 'firing']]);
+    assert.deepEqual(after.firing().map((a) => a.rule), ['error_rate']);
+    assert.deepEqual(after.evaluate(window(restartedAt + 15_000, errors(0.2)), restartedAt + 15_000, 15_005), [], 'still firing: nothing to send');
+    const resolved = after.evaluate(window(restartedAt + 30_000, errors(0)), restartedAt + 30_000, 30_005);
+    assert.deepEqual(resolved.map((t) => t.kind), ['resolved']);
+    // Fired at START + 15 s, resolved at START + 120 s: 105 s, the 60 s down included.
+    assert.match(resolved[0]!.alert.message, /resolved after 1m45s$/);
+    assert.equal(resolved[0]!.alert.startsAt, START + 15_000);
+  });
+
+  it('a long downtime: a firing alert with no data since resolves as stale at the first check without a value', () => {
+    const before = new RuleEngine(config);
+    judge(before, START + 15_000, 0.2);
+    const snapshot = before.snapshot(START + 15_000, 15_000);
+    const after = new RuleEngine(config);
+    after.restore(snapshot, START + 3_600_000, 0);
+    const t = after.evaluate(window(START + 3_615_000, { requestCount: 0, errorCount: 0, errorRate: 0 }), START + 3_615_000, 15_000);
+    assert.deepEqual(t.map((x) => x.kind), ['resolved']);
+    assert.match(t[0]!.alert.message, /no data for/);
+  });
+
+  it('pending levels are not kept; an alert of a rule no longer configured is dropped; a wall clock gone back counts no downtime', () => {
+    const before = new RuleEngine(parseConfig({ checkInterval: 15, responseTimeThreshold: false, errorThreshold: { error: 0.1, for: 60 } }));
+    judge(before, START + 15_000, 0.2); // pending: for 60 s
+    assert.deepEqual(before.snapshot(START + 15_000, 15_000).firing, []);
+
+    const firing = new RuleEngine(config);
+    judge(firing, START + 15_000, 0.2);
+    const snapshot = firing.snapshot(START + 15_000, 15_000);
+    assert.deepEqual(new RuleEngine(parseConfig({ errorThreshold: false })).restore(snapshot, START + 20_000, 0), []);
+    const back = new RuleEngine(config);
+    assert.equal(back.restore(snapshot, START - 3_600_000, 0).length, 1);
+    assert.deepEqual(back.restore({ version: 2 } as never, START, 0), [], 'an unknown version is ignored');
+  });
+});
