@@ -47,7 +47,10 @@
  * - Rest: a score not above the largest raw score of the previous `rest` = 100 points is halved
  *   (`restDamp` 0.5), so a run of novel points reports its first or strongest point, not all.
  * - Range: a value beyond the range [min, max] of every value learned so far by more than
- *   `spatialTolerance` = 1 × its width scores 1, past the rest period. The context score is a
+ *   `spatialTolerance` = 1 × the larger of its width and |max| (above) or |min| (below) scores 1,
+ *   past the rest period: for a positive series, above max + max(width, max), at least double
+ *   the largest value ever seen (the magnitude keeps a narrow early range, 8 checks of 1 ms, from
+ *   calling a 4 ms check far outside). The context score is a
  *   rarity and blind to distance (a tenfold latency step scored 0.93, no higher than noise on the
  *   same series); an alert rule needs "far outside anything seen" to count whatever came before.
  *   Like HTM's spatial anomaly in NAB's detector wrapper. NAB: 69.45 with it, 69.54 without.
@@ -147,7 +150,9 @@ export interface AnomalyDetectorOptions {
   restDamp?: number;
   /**
    * Range term: a value beyond the range of the values learned so far by more than this
-   * fraction of the range's width scores 1, past the rest period (0: off). Default 1.
+   * fraction of the larger of the range's width and the magnitude of the bound it passes (for a
+   * positive series, above twice its largest value at the default) scores 1, past the rest
+   * period (0: off). Default 1.
    */
   spatialTolerance?: number;
 }
@@ -284,8 +289,10 @@ export class AnomalyDetector {
     // excursion is a new fact. The margin is relative to the width, with a floor for a
     // constant series (any change of a constant is outside).
     if (this.spatialTolerance > 0 && this.n >= this.warmup) {
-      const margin = this.spatialTolerance * (this.hi - this.lo) + 1e-9 * Math.abs(value);
-      if (value > this.hi + margin || value < this.lo - margin) out = 1;
+      const width = this.hi - this.lo;
+      const up = this.spatialTolerance * Math.max(width, Math.abs(this.hi)) + 1e-9 * Math.abs(value);
+      const down = this.spatialTolerance * Math.max(width, Math.abs(this.lo)) + 1e-9 * Math.abs(value);
+      if (value > this.hi + up || value < this.lo - down) out = 1;
     }
     if (!(out >= 0 && out <= 1)) out = out > 1 ? 1 : 0;
     if (value < this.lo) this.lo = value;
