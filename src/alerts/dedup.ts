@@ -126,6 +126,16 @@ export class DedupStage implements Stage {
     }
   }
 
+  /** When each firing alert was last notified, as ms before `monotonic` (for the store). */
+  lastSentAges(monotonic: number): Array<[string, number]> {
+    return [...this.lastSent].map(([fingerprint, at]) => [fingerprint, monotonic - at]);
+  }
+
+  /** Take back `lastSentAges` (a restart): the repeat interval runs on from where it was. */
+  restoreLastSent(ages: ReadonlyArray<readonly [string, number]>, monotonic: number): void {
+    for (const [fingerprint, age] of ages) this.lastSent.set(fingerprint, monotonic - Math.max(0, age));
+  }
+
   private sent(entry: NotifiedTransition, monotonic: number): void {
     const { transition } = entry;
     // The alert's state after the transition: a `flapping` notice of a resolved alert is not firing.

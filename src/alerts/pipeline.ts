@@ -16,7 +16,7 @@
  * A stage or sink that throws is reported through `onError` (the monitor: reportInternalError).
  */
 import type { LoggerLike as Logger } from '../model/index.js';
-import type { AlertTransition } from '../model/index.js';
+import type { Alert, AlertTransition } from '../model/index.js';
 import { ActiveAlerts } from './active.js';
 import { realScheduler, type Scheduler } from './clock.js';
 import { CorrelateStage } from './correlate.js';
@@ -25,7 +25,7 @@ import { GroupStage } from './group.js';
 import { InhibitStage } from './inhibit.js';
 import { RouteStage } from './route.js';
 import type { AlertsPlan, SinkPlan } from '../config/index.js';
-import { SilenceStage, Silences } from './silence.js';
+import { SilenceStage, Silences, type Silence } from './silence.js';
 import { fanOut, notificationsByService, sequence, type Notification, type NotifiedTransition, type Sink, type SinkStats, type Stage, type StageContext } from './stage.js';
 import { CallbackSink } from './sinks/callback.js';
 import { ConsoleSink } from './sinks/console.js';
@@ -85,7 +85,8 @@ export interface AlertPipelineStats {
  */
 class ResolveFilter implements Stage {
   readonly name = 'resolve-filter';
-  private readonly sent = new Set<string>();
+  /** Fingerprints whose firing reached the route stage: the notification log a restart keeps. */
+  readonly sent = new Set<string>();
 
   run(notification: Notification): Notification[] {
     const kept: NotifiedTransition[] = [];
@@ -102,6 +103,23 @@ class ResolveFilter implements Stage {
   }
 }
 
+/**
+ * What a restart on the persisted store must not forget (Alertmanager keeps its notification
+ * log and silences on disk for the same reason): the firing alerts the stages know of, which of
+ * them the sinks were told (so their `resolved` is sent, once), when each was last sent (the
+ * repeat interval), and the silences. Times as ages on the wall clock at `takenAt`. Plain JSON.
+ * Flap windows and groups in wait are not kept: after a restart flap detection counts afresh
+ * and a group in wait is lost with the process (groupWait is 0 by default).
+ */
+export interface AlertPipelineSnapshot {
+  version: 1;
+  takenAt: number;
+  active: Alert[];
+  notified: string[];
+  lastSentAgo: Array<[string, number]>;
+  silences: Silence[];
+}
+
 export class AlertPipeline {
   readonly silences: Silences;
   readonly plan: AlertsPlan;
@@ -111,6 +129,7 @@ export class AlertPipeline {
   private readonly group: GroupStage;
   private readonly inhibit: InhibitStage;
   private readonly silence: SilenceStage;
+  private readonly resolveFilter = new ResolveFilter();
   /** dedup, then group (which holds notifications and hands them to `deliver` when due). */
   private readonly intake: ReturnType<typeof sequence>;
   /** What a group releases goes through these, then to the sinks. */
@@ -141,7 +160,7 @@ export class AlertPipeline {
     this.inhibit = new InhibitStage(this.plan.inhibit);
     this.silence = new SilenceStage(this.silences);
     this.intake = sequence(this.dedup, this.group);
-    this.delivery = sequence(new CorrelateStage(), this.inhibit, this.silence, new ResolveFilter(), new RouteStage(this.plan.routes, this.plan.defaultSinks));
+    this.delivery = sequence(new CorrelateStage(), this.inhibit, this.silence, this.resolveFilter, new RouteStage(this.plan.routes, this.plan.defaultSinks));
     for (const [name, config] of this.plan.sinks) {
       const sink = this.buildSink(name, config);
       if (sink !== undefined) this.sinks.set(name, sink);
@@ -186,6 +205,33 @@ export class AlertPipeline {
         this.deps.onError?.('alert pipeline', error);
       }
     }
+  }
+
+  /** The state a restart must keep (see AlertPipelineSnapshot). */
+  snapshot(): AlertPipelineSnapshot {
+    const { now, monotonic } = this.context();
+    return {
+      version: 1,
+      takenAt: now,
+      active: this.active.all(),
+      notified: [...this.resolveFilter.sent],
+      lastSentAgo: this.dedup.lastSentAges(monotonic),
+      silences: this.silences.list({ expired: true }),
+    };
+  }
+
+  /**
+   * Take back a snapshot at start, before the first check: no notification is sent for what it
+   * holds. The downtime (now − takenAt, 0 if the wall clock went back) ages the repeat timers.
+   */
+  restore(snapshot: AlertPipelineSnapshot): void {
+    if (snapshot?.version !== 1) return;
+    const { now, monotonic } = this.context();
+    const down = Math.max(0, now - snapshot.takenAt);
+    for (const alert of snapshot.active ?? []) this.active.observe({ kind: 'firing', alert, at: alert.startsAt });
+    for (const fingerprint of snapshot.notified ?? []) this.resolveFilter.sent.add(fingerprint);
+    this.dedup.restoreLastSent((snapshot.lastSentAgo ?? []).map(([f, age]) => [f, age + down] as const), monotonic);
+    this.silences.restore(snapshot.silences ?? []);
   }
 
   /** Once per check: what time made due (dedup's repeats and settled states) goes on; every stage prunes. */

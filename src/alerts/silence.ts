@@ -59,6 +59,18 @@ export class Silences {
     return { ...silence };
   }
 
+  /**
+   * Take back silences (a restart on the persisted store): each keeps its id and times; one
+   * already known by id, or expired more than an hour ago, is skipped.
+   */
+  restore(silences: readonly Silence[]): void {
+    const now = this.now();
+    for (const s of silences) {
+      if (typeof s?.id !== 'string' || this.silences.has(s.id) || !(now - s.expiresAt <= KEEP_EXPIRED_MS)) continue;
+      this.silences.set(s.id, { ...s, matchers: { ...s.matchers } });
+    }
+  }
+
   /** Active (and pending) silences; with `expired: true` also those expired in the last hour. */
   list(options: { expired?: boolean } = {}): Silence[] {
     const now = this.now();

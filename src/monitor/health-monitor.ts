@@ -2,8 +2,19 @@ import { EventEmitter } from 'node:events';
 import { reportInternalError, type Alert, type AlertTransition, type HealthMetrics, type LoggerLike as Logger } from '../model/index.js';
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
-import { AlertPipeline, realScheduler, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
-import { AnomalyScorer, CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader } from '../evaluator/index.js';
+import { AlertPipeline, realScheduler, type AlertPipelineSnapshot, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
+import { AnomalyScorer, CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader, type RuleEngineSnapshot } from '../evaluator/index.js';
+
+/**
+ * The alerting state a restart must keep (issue 14: the persisted store writes it after each
+ * check and gives it back at start): the rule engine's firing alerts and the pipeline's
+ * notification log, repeat timers and silences. Plain JSON, times as wall-clock ages.
+ */
+export interface AlertState {
+  version: 1;
+  rules: RuleEngineSnapshot;
+  pipeline: AlertPipelineSnapshot;
+}
 
 /** What a HealthMonitor is built from; startHealthMonitoring assembles it. */
 export interface HealthMonitorParts {
@@ -227,6 +238,24 @@ export class HealthMonitor extends EventEmitter {
   /** Alerts firing now. */
   firingAlerts(): Alert[] {
     return this.engine.firing();
+  }
+
+  /** The alerting state a restart must keep (see AlertState). */
+  alertState(): AlertState {
+    return { version: 1, rules: this.engine.snapshot(this.now(), this.monotonic()), pipeline: this.alerting.snapshot() };
+  }
+
+  /**
+   * Take back the alerting state of an earlier process on the same store, before the first
+   * check: its firing alerts fire on without a second `firing` notification, and each sends
+   * its `resolved` once, when a check finds it cleared. Returns the alerts taken back; a state
+   * of another version gives none.
+   */
+  restoreAlertState(state: AlertState): Alert[] {
+    if (state?.version !== 1) return [];
+    const alerts = this.engine.restore(state.rules, this.now(), this.monotonic());
+    this.alerting.restore(state.pipeline);
+    return alerts;
   }
 
   /**
