@@ -114,16 +114,14 @@ interface WriteRun {
   over1ms: number;
   /** Of those, how many had a garbage collection inside. */
   over1msWithGc: number;
-  /** Checks without a garbage collection inside: p99 and max. */
-  noGcP99: number;
-  noGcMax: number;
   /** The 15 µs busy-wait control: p99, max, how many over 1 ms. */
   controlP99: number;
   controlMax: number;
   controlOver1ms: number;
-  /** Main-thread CPU time per check (Node ≥ 23.9; NaN before): p99 and max. */
-  cpuP99: number;
-  cpuMax: number;
+  /** Which checks (0-based) took over 1 ms. */
+  slowAt: number[];
+  /** Checks over 1 ms after the first 240 (one simulated hour: every path has run). */
+  over1msAfterHour: number;
   node: string;
   compactCallMs: number;
   compactMaxTurnMs: number;
@@ -136,9 +134,6 @@ async function writeRun(file: string, end: number, checks: number, run: number):
   const synth = new RowSynth({ seed: 100 + run });
   const times: number[] = [];
   const control: number[] = [];
-  const cpuTimes: number[] = [];
-  // The main thread's own CPU time (Node ≥ 23.9): what the check costs without the machine's preemptions.
-  const threadCpu = (process as unknown as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
   // Garbage collections (any allocation may trigger one, in the app's code as in ours): which checks had one inside.
   const gcs: { start: number; end: number }[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -149,15 +144,12 @@ async function writeRun(file: string, end: number, checks: number, run: number):
   for (let i = 1; i <= checks; i++) {
     now = end + i * synth.interval * 1000;
     const row = synth.row(now); // made outside the measurement: the monitor has its row already
-    const c0 = threadCpu?.();
     const t0 = performance.now();
     store.appendRow(row);
     void store.maintain(now);
     const t1 = performance.now();
-    const c1 = threadCpu?.();
     times.push(t1 - t0);
     spans.push({ t0, t1 });
-    if (c0 !== undefined && c1 !== undefined) cpuTimes.push((c1.user + c1.system - c0.user - c0.system) / 1000);
     // Control: a 15 µs busy wait timed the same way; its outliers are the machine's (preemption), not ours.
     const b0 = performance.now();
     while (performance.now() - b0 < 0.015);
@@ -168,13 +160,11 @@ async function writeRun(file: string, end: number, checks: number, run: number):
   await new Promise<void>((resolve) => setTimeout(resolve, 20)); // let the gc entries arrive
   observer.disconnect();
   const withGc = spans.map((s) => gcs.some((g) => g.start < s.t1 && g.end > s.t0));
-  const noGc = spans.filter((_, i) => !withGc[i]).map((s) => s.t1 - s.t0).sort((a, b) => a - b);
   const gcOver1ms = spans.filter((s, i) => withGc[i] && s.t1 - s.t0 > 1).length;
   const firstMaxAt = times.indexOf(Math.max(...times));
   const warm = times.slice(100).sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   control.sort((a, b) => a - b);
-  cpuTimes.sort((a, b) => a - b);
   const over = (list: number[]): number => list.filter((t) => t > 1).length;
   // A compaction of the full store: its synchronous call, and the longest event-loop turn meanwhile.
   let maxTurn = 0;
@@ -203,13 +193,11 @@ async function writeRun(file: string, end: number, checks: number, run: number):
     maxWarm: warm[warm.length - 1]!,
     over1ms: over(times),
     over1msWithGc: gcOver1ms,
-    noGcP99: noGc[Math.floor(noGc.length * 0.99)]!,
-    noGcMax: noGc[noGc.length - 1]!,
     controlP99: control[Math.floor(control.length * 0.99)]!,
     controlMax: control[control.length - 1]!,
     controlOver1ms: over(control),
-    cpuP99: cpuTimes.length ? cpuTimes[Math.floor(cpuTimes.length * 0.99)]! : NaN,
-    cpuMax: cpuTimes.length ? cpuTimes[cpuTimes.length - 1]! : NaN,
+    slowAt: spans.map((s, i) => (s.t1 - s.t0 > 1 ? i : -1)).filter((i) => i >= 0),
+    over1msAfterHour: spans.filter((s, i) => i >= 240 && s.t1 - s.t0 > 1).length,
     node: process.version,
     compactCallMs,
     compactMaxTurnMs: maxTurn,
@@ -279,7 +267,7 @@ try {
       writes.push(JSON.parse(text.trim().split('\n').pop()!) as WriteRun);
     }
     const f = fmt(writes);
-    console.log(`  ${writes[0]!.node} per check µs: median ${f.us('median')}, p99 ${f.us('p99')}, max ${f.us('max')}; >1 ms ${f.n('over1ms')} (with a GC inside ${f.n('over1msWithGc')}); without GC p99 ${f.us('noGcP99')} max ${f.us('noGcMax')}; control p99 ${f.us('controlP99')} max ${f.us('controlMax')} >1 ms ${f.n('controlOver1ms')}; thread CPU p99 ${f.us('cpuP99')} max ${f.us('cpuMax')}; compaction: call ${f.ms('compactCallMs')} ms, longest turn ${f.ms('compactMaxTurnMs')} ms, total ${f.ms('compactMs')} ms`);
+    console.log(`  ${writes[0]!.node} per check µs: median ${f.us('median')}, p99 ${f.us('p99')}, max ${f.us('max')}; >1 ms ${f.n('over1ms')} (with a GC inside ${f.n('over1msWithGc')}); control p99 ${f.us('controlP99')} max ${f.us('controlMax')} >1 ms ${f.n('controlOver1ms')}; >1 ms after the first hour ${f.n('over1msAfterHour')}; slow checks at ${writes.map((w) => w.slowAt.join('/')).join(', ')}; compaction: call ${f.ms('compactCallMs')} ms, longest turn ${f.ms('compactMaxTurnMs')} ms, total ${f.ms('compactMs')} ms`);
     return writes;
   });
 
@@ -322,14 +310,18 @@ try {
       '',
       `${runs} runs per Node version, each in a fresh process on a fresh copy of the year's file, ${checks} checks each (\`appendRow(row)\` + \`maintain(now)\` timed with \`performance.now()\`; the row is made before timing; one event-loop turn between checks so the writes run alongside). Every 20th check completes a 5-minute bucket (its rows decoded, merged and a tier row appended), every 240th an hour. Per run: median, p99 and max of the per-check times, and how many checks took over 1 ms; the table gives the median (min–max) of those over runs.`,
       '',
-      'Two controls tell the machine\'s noise from the store\'s cost: a 15 µs busy wait timed the same way right after each check (its outliers are preemptions of this process on a shared 2-core machine: a window of any length is hit at a rate proportional to its length), and, on Node ≥ 23.9, the main thread\'s own CPU time per check (`process.threadCpuUsage()`, which preemption does not inflate). A garbage collection can start in any allocation, the app’s or ours: checks with one inside (a `gc` performance entry overlapping the check) are counted apart.',
+      'A control tells the machine\'s noise from the store\'s cost: a 15 µs busy wait timed the same way right after each check (its outliers are preemptions of this process on a shared 2-core machine; a window is hit at a rate proportional to its length). A garbage collection can start in any allocation, the app’s or ours: checks with one inside (a `gc` performance entry overlapping the check) are counted apart. (`process.threadCpuUsage()` on Node ≥ 23.9 was tried as a third control and dropped: on this kernel it moves in 4 ms ticks.)',
       '',
-      '| node | median µs | p99 µs | max µs | checks > 1 ms | of which with a GC inside | checks without a GC: p99 µs | checks without a GC: max µs | control p99 µs | control max µs | control > 1 ms | thread CPU p99 µs | thread CPU max µs |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| node | median µs | p99 µs | max µs | checks > 1 ms | of which after the first 240 checks | of which with a GC inside | control p99 µs | control max µs | control > 1 ms |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...writesByNode.map((w) => {
         const f = fmt(w);
-        return `| ${w[0]!.node} | ${f.us('median')} | ${f.us('p99')} | ${f.us('max')} | ${f.n('over1ms')} | ${f.n('over1msWithGc')} | ${f.us('noGcP99')} | ${f.us('noGcMax')} | ${f.us('controlP99')} | ${f.us('controlMax')} | ${f.n('controlOver1ms')} | ${w[0]!.cpuP99 === null || Number.isNaN(w[0]!.cpuP99) ? 'n/a' : f.us('cpuP99')} | ${w[0]!.cpuMax === null || Number.isNaN(w[0]!.cpuMax) ? 'n/a' : f.us('cpuMax')} |`;
+        return `| ${w[0]!.node} | ${f.us('median')} | ${f.us('p99')} | ${f.us('max')} | ${f.n('over1ms')} | ${f.n('over1msAfterHour')} | ${f.n('over1msWithGc')} | ${f.us('controlP99')} | ${f.us('controlMax')} | ${f.n('controlOver1ms')} |`;
       }),
+      '',
+      'Which checks took over 1 ms, per run (0-based; one list per run, `/`-separated):',
+      '',
+      ...writesByNode.map((w) => `- ${w[0]!.node}: ${w.map((r) => r.slowAt.join('/') || '–').join(', ')}`),
       '',
       'A compaction of the full store (about twice a day at these settings: a snapshot of references, then 256 KiB blocks framed on the event loop, deflated and written in libuv\'s pool):',
       '',

@@ -40,6 +40,8 @@ import { DEFAULT_STALE_MS, acquireLock, type StoreLock } from './lock.js';
 const deflateRaw = promisify(zlib.deflateRaw);
 /** Raw bytes of records per compacted block. */
 const BLOCK_BYTES = 256 * 1024;
+/** Raw bytes framed per turn of the event loop while compacting. */
+const SLICE_BYTES = 32 * 1024;
 
 /** Something the store tells its owner: a warning (reported once per kind) or a note. */
 export interface StoreReport {
@@ -322,11 +324,19 @@ export class RecordLog {
         size += record.length;
         await nextTurn(); // keep each turn of the event loop short
       };
+      let sliceBytes = 0;
       for (const p of payloads) {
         const framed = frame(p);
         block.push(framed);
         blockBytes += framed.length;
-        if (blockBytes >= BLOCK_BYTES) await flushBlock();
+        sliceBytes += framed.length;
+        if (blockBytes >= BLOCK_BYTES) {
+          await flushBlock();
+          sliceBytes = 0;
+        } else if (sliceBytes >= SLICE_BYTES) {
+          sliceBytes = 0;
+          await nextTurn(); // framing (CRC, copies) in slices: each turn of the event loop stays short
+        }
       }
       await flushBlock();
       await handle.sync();
