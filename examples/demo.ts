@@ -2,27 +2,48 @@
  * otel-health demo: a small node:http shop service, monitored by otel-health, under generated
  * load that goes through four phases:
  *
- *   steady         15 s  answers in 5–25 ms
+ *   steady         45 s  answers in 5–25 ms; the anomaly rules learn the service's normal
+ *                         (30 checks), then judge it: no anomaly alert
  *   latency spike  15 s  a slow dependency: every request waits 1.1–1.5 s
- *                         → response_time (p95 ≥ 1 s) fires at ERROR
+ *                         → anomaly:response_time fires at WARNING (a p95 far outside anything
+ *                           learned), and resolves a check or two later, the new level learned
+ *                         → response_time (static rule: p95 ≥ 1 s) fires at ERROR and holds
  *   error burst    15 s  the dependency fails: ~30 % of requests wait for its 1 s timeout and
  *                         answer 503, the rest are fast again
  *                         → error_rate fires at ERROR; p95 stays ≥ 1 s, so response_time holds
- *   recovery       20 s  the dependency is back → both alerts resolve
+ *                           (anomaly:error_rate fires too, for a check or two: errors, never seen)
+ *   recovery       20 s  the dependency is back → every alert resolves
+ *
+ * Two kinds of rules watch the service. The static rules fire on what someone predicted (p95 ≥
+ * 1 s, error rate ≥ 10 %). The anomaly rules (the `anomaly` option, here on p95 response time
+ * and error rate) need no threshold: each check, a detector scores the check's value 0..1
+ * against the series' own history, and `anomaly:<series>` fires at WARNING when the score is
+ * ≥ 0.99. They judge nothing until they have learned ANOMALY_WARMUP checks (the `warmup`
+ * option: 64 by default, 30 here to fit the demo), hence the longer steady phase. They flag a
+ * change, not a state: once the new level is learned the alert resolves, however bad the level;
+ * holding an alert while latency stays high is the static rule's job.
+ * DEMO_STATIC_LATENCY=off turns the static latency rule off: anomaly:response_time alone then
+ * catches the spike.
  *
  * It prints one line of HealthMetrics per check (every second): time, phase, status, level,
- * requests/s, error rate, p50/p95/p99 response time, CPU, RSS, open connections and event-loop
- * delay p99. Each alert prints once as it fires and resolves: that line comes from otel-health's
- * embedded console sink (the default LoggerProvider writes each `health.alert` log event to the
- * console when no OTLP endpoint is configured); with OTEL_EXPORTER_OTLP_ENDPOINT set, the alerts
- * go to your collector as log records and the demo prints them itself instead. At the end: a
- * summary of the alerts. The demo shuts the monitor down and exits by itself after about 70 s
- * (exit code 1 if the alerts above did not fire and resolve as described).
+ * requests/s, error rate, p50/p95/p99 response time, the anomaly scores of p95 and error rate
+ * (– while learning, or for a window with fewer than 5 requests), CPU, RSS, open connections and
+ * event-loop delay p99. Each alert prints once as it fires and resolves: that line comes from
+ * otel-health's embedded console sink (the default LoggerProvider writes each `health.alert` log
+ * event to the console when no OTLP endpoint is configured); with OTEL_EXPORTER_OTLP_ENDPOINT set,
+ * the alerts go to your collector as log records and the demo prints them itself instead. At the
+ * end: a summary of the alerts. The demo shuts the monitor down and exits by itself after about
+ * 100 s (exit code 1 if the alerts above did not fire and resolve as described, or if an anomaly
+ * alert fired in the steady phase).
  *
  * Run it:   npm ci && npm run demo   (on a fresh clone; `npm run demo` alone once installed)
  *
- * DEMO_PHASE_SECONDS=N makes every phase last N seconds instead (at least 3; e.g. 5 for a
- * ~25 s run, as test/system/fresh-clone.test.ts does); the alerts fire and resolve the same.
+ * DEMO_PHASE_SECONDS=N makes every phase last N seconds instead (at least 3), except the steady
+ * phase, which lasts at least STEADY_MIN_SECONDS (45 s), for the anomaly rules to learn before
+ * the spike: e.g. N = 5 for a ~65 s run, as test/system/fresh-clone.test.ts does; the alerts
+ * fire and resolve the same.
+ * DEMO_STATIC_LATENCY=off (default on): no static latency rule; the spike is caught by
+ * anomaly:response_time alone.
  *
  * The load generator is a child process (this file with the argument `load`): at most 24
  * concurrent keep-alive requests, to 127.0.0.1 only, each worker pausing 20–100 ms between
@@ -51,8 +72,27 @@ function phaseSeconds(env: NodeJS.ProcessEnv = process.env): number | undefined 
 }
 const PHASE_SECONDS = phaseSeconds();
 
+/** DEMO_STATIC_LATENCY: `off` turns the static response_time rule off (default `on`). */
+function staticLatency(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = (env.DEMO_STATIC_LATENCY ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  console.error(`demo: DEMO_STATIC_LATENCY must be on or off, got ${JSON.stringify(env.DEMO_STATIC_LATENCY)}`);
+  process.exit(2);
+}
+const STATIC_LATENCY = staticLatency();
+
+/**
+ * Checks the anomaly rules learn before they judge (the option's minimum is 8, its default 64).
+ * 30 one-second checks of the steady phase: enough for the range of the service's normal
+ * latency to be known, so that what lies far outside it stands out.
+ */
+const ANOMALY_WARMUP = 30;
+/** The steady phase is never shorter than this: the warm-up, then 15 checks judged before the spike. */
+const STEADY_MIN_SECONDS = 45;
+
 const PHASES = [
-  { name: 'steady', seconds: PHASE_SECONDS ?? 15, about: 'answers in 5–25 ms' },
+  { name: 'steady', seconds: Math.max(STEADY_MIN_SECONDS, PHASE_SECONDS ?? STEADY_MIN_SECONDS), about: 'answers in 5–25 ms' },
   { name: 'latency spike', seconds: PHASE_SECONDS ?? 15, about: 'a slow dependency: every request waits 1.1–1.5 s' },
   { name: 'error burst', seconds: PHASE_SECONDS ?? 15, about: '~30% of requests time out on the dependency after 1 s and answer 503' },
   { name: 'recovery', seconds: PHASE_SECONDS ?? 20, about: 'the dependency is back' },
@@ -61,8 +101,8 @@ type PhaseName = (typeof PHASES)[number]['name'];
 
 const CONCURRENCY = 24;
 const CHECK_INTERVAL = 1;
-/** Hard stop, whatever happens: well inside the two minutes promised. */
-const DEADLINE_MS = 110_000;
+/** Hard stop, whatever happens: the phases, plus time to stop the load and shut down. */
+const DEADLINE_MS = (PHASES.reduce((sum, p) => sum + p.seconds, 0) + 40) * 1000;
 
 // ---------------------------------------------------------------------------------------------
 // The load generator (child process).
@@ -153,15 +193,17 @@ function num(value: number | undefined, width: number, digits = 0): string {
 
 const HEADER =
   `${pad('time', 7)} ${pad('phase', 13)} ${pad('status', 9)} ${pad('level', 8)} ${'req/s'.padStart(6)} ${'err%'.padStart(6)}` +
-  `  ${'p50/p95/p99 ms'.padStart(16)} ${'cpu%'.padStart(5)} ${'rss MB'.padStart(6)} ${'conns'.padStart(5)} ${'eld p99 ms'.padStart(10)}`;
+  `  ${'p50/p95/p99 ms'.padStart(16)}  ${'anomaly p95/err'.padStart(15)} ${'cpu%'.padStart(5)} ${'rss MB'.padStart(6)} ${'conns'.padStart(5)} ${'eld p99 ms'.padStart(10)}`;
 
 function line(m: HealthMetrics, at: typeof phase): string {
   const rt = m.responseTime;
   const ms = (seconds: number, width: number): string => (m.requestCount === 0 ? '–'.padStart(width) : num(seconds * 1000, width));
   const latency = `${ms(rt.p50, 4)}/${ms(rt.p95, 5)}/${ms(rt.p99, 5)}`;
+  // Anomaly scores 0..1; absent (–) while the detector learns, or for a window it does not judge.
+  const scores = `${num(m.anomaly?.response_time, 5, 3)}/${num(m.anomaly?.error_rate, 5, 3)}`;
   return (
     `${since()} ${pad(at, 13)} ${pad(m.status, 9)} ${pad(m.level, 8)} ${num(m.requestRate, 6)} ${num(m.errorRate * 100, 6, 1)}` +
-    `  ${latency.padStart(16)} ${num(m.cpu === undefined ? undefined : m.cpu * 100, 5)} ${num(m.memory?.rss === undefined ? undefined : m.memory.rss / 2 ** 20, 6)}` +
+    `  ${latency.padStart(16)}  ${scores.padStart(15)} ${num(m.cpu === undefined ? undefined : m.cpu * 100, 5)} ${num(m.memory?.rss === undefined ? undefined : m.memory.rss / 2 ** 20, 6)}` +
     ` ${num(m.connections, 5)} ${num(m.eventLoopDelay === undefined ? undefined : m.eventLoopDelay.p99 * 1000, 10, 1)}`
   );
 }
@@ -197,8 +239,11 @@ async function main(): Promise<void> {
     // but swings 20–50 % from one 1 s window to the next (its failures take a second each), and
     // the demo should read as one ERROR alert, not ERROR and CRITICAL taking turns.
     errorThreshold: { warning: 0.05, error: 0.1, critical: 0.75 },
-    // Default: WARNING 0.5 s, ERROR 1 s, CRITICAL 2.5 s (p95).
-    responseTimeThreshold: {},
+    // Default: WARNING 0.5 s, ERROR 1 s, CRITICAL 2.5 s (p95); off with DEMO_STATIC_LATENCY=off.
+    responseTimeThreshold: STATIC_LATENCY ? {} : false,
+    // Rules anomaly:response_time and anomaly:error_rate, default levels (WARNING at score ≥ 0.99),
+    // judging after ANOMALY_WARMUP checks instead of 64.
+    anomaly: { series: ['response_time', 'error_rate'], warmup: ANOMALY_WARMUP },
   });
 
   const cpu = os.cpus();
@@ -207,6 +252,11 @@ async function main(): Promise<void> {
       `node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}`,
   );
   console.log(`load: ${CONCURRENCY} concurrent keep-alive clients in a child process`);
+  console.log(
+    `rules: ${STATIC_LATENCY ? 'response_time (static: p95 ≥ 1 s ERROR)' : 'no static latency rule (DEMO_STATIC_LATENCY=off)'}, ` +
+      `error_rate (static: ≥ 10 % ERROR), anomaly:response_time and anomaly:error_rate ` +
+      `(WARNING at anomaly score ≥ 0.99; learning for the first ${ANOMALY_WARMUP} checks)`,
+  );
   const printAlerts = !embeddedConsoleSink();
 
   // Alerts: counted here; printed by otel-health's console sink (or here, when it is not active).
@@ -256,24 +306,36 @@ async function main(): Promise<void> {
   );
   for (const { transition, phase: during, at } of alerts) {
     const a = transition.alert;
-    console.log(`  ${at}  ${pad(a.rule, 14)} ${pad(transition.kind, 9)} ${pad(a.level, 8)} during ${during}`);
+    console.log(`  ${at}  ${pad(a.rule, 21)} ${pad(transition.kind, 9)} ${pad(a.level, 8)} during ${during}`);
   }
   const firing = monitor.firingAlerts();
   if (firing.length > 0) console.log(`still firing at the end: ${firing.map((a) => `${a.rule} (${a.level})`).join(', ')}`);
 
-  const story = [
+  // What must happen. anomaly:response_time resolves whenever its detector has learned the new
+  // level (during the spike, or later): "nothing still firing" covers it.
+  type Expected = readonly [rule: string, kind: AlertTransition['kind'], during: PhaseName];
+  const everyRule: Expected[] = [
     ['response_time', 'firing', 'latency spike'],
+    ['anomaly:response_time', 'firing', 'latency spike'],
     ['error_rate', 'firing', 'error burst'],
     ['response_time', 'resolved', 'recovery'],
     ['error_rate', 'resolved', 'recovery'],
-  ] as const;
+  ];
+  const story = everyRule.filter(([rule]) => STATIC_LATENCY || rule !== 'response_time');
   const missing = story.filter(
     ([rule, kind, during]) => !alerts.some((a) => a.transition.alert.rule === rule && a.transition.kind === kind && a.phase === during),
   );
-  if (missing.length === 0 && firing.length === 0) {
-    console.log('as expected: the spike fired response_time, the burst fired error_rate, recovery resolved both');
+  // A false alarm: an anomaly alert while the service behaves as it always has.
+  const falseAlarms = alerts.filter((a) => a.phase === 'steady' && a.transition.alert.rule.startsWith('anomaly:') && a.transition.kind === 'firing');
+  if (missing.length === 0 && falseAlarms.length === 0 && firing.length === 0) {
+    console.log(
+      `as expected: the spike fired ${STATIC_LATENCY ? 'response_time and ' : ''}anomaly:response_time` +
+        `${STATIC_LATENCY ? '' : ' (static latency rule off)'}, the burst fired error_rate, all resolved, ` +
+        'no anomaly alert in the steady phase',
+    );
   } else {
     for (const [rule, kind, during] of missing) console.log(`unexpected: no ${rule} ${kind} during ${during}`);
+    for (const { transition, at } of falseAlarms) console.log(`unexpected: ${transition.alert.rule} fired during steady (${at})`);
     process.exitCode = 1;
   }
   clearTimeout(deadline);

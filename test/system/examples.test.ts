@@ -1,6 +1,7 @@
 // Every example in examples/ runs, as its header comment says (`node --import tsx examples/<file>`),
-// exits 0 within 30 s and prints what it is there to show. demo.ts runs ~75 s: it is only checked
-// structurally (it imports, and `npm run demo` runs it).
+// exits 0 within 30 s and prints what it is there to show. demo.ts runs ~100 s: it is only checked
+// structurally (it imports, `npm run demo` runs it, and it shows the anomaly rule on its latency
+// spike); test/system/fresh-clone.test.ts runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -70,10 +71,14 @@ for (const file of files) {
   });
 }
 
-test('examples/demo.ts (not run: ~75 s) imports the package, and npm run demo runs it', () => {
+test('examples/demo.ts (not run: ~100 s) imports the package, npm run demo runs it, and it expects the anomaly alert on the spike', () => {
   const demo = readFileSync(path.join(examplesDir, 'demo.ts'), 'utf8');
   assert.match(demo, /from '\.\.\/src\/index\.js'/);
   assert.match(demo, /startHealthMonitoring/);
+  // The anomaly rule on p95 response time is on, and its alert is part of the run's end check.
+  assert.match(demo, /anomaly: \{ series: \[[^\]]*'response_time'/);
+  assert.match(demo, /\['anomaly:response_time', 'firing', 'latency spike'\]/);
+  assert.match(demo, /DEMO_STATIC_LATENCY/);
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   assert.equal(pkg.scripts.demo, 'node --import tsx examples/demo.ts');
 });
