@@ -1,8 +1,10 @@
 /**
  * Synthetic check rows for the store's size and cost benchmark (bench/store/run.ts) and tests:
  * one service checked every `interval` seconds, a diurnal request rate, log-normal latencies.
- * Histograms come from a pool built from real samples (each of 1–2 k values), so a year of rows
- * costs seconds to make while every row's histogram has the size a real check's would have.
+ * Histograms start from a pool built from real samples (one per hour of the day and variant),
+ * and every row's bucket counts are then varied by Poisson-like noise (± √count), so a year of
+ * rows costs seconds to make, every row's histogram has the size a real check's would have, and
+ * no two rows repeat (repeated rows would flatter the compression).
  */
 import { histogramOf, type MetricRow, type StoredHistogram } from '../../src/history/store/index.js';
 import { MonitoringLevel } from '../../src/model/index.js';
@@ -39,13 +41,21 @@ export class RowSynth {
     }
   }
 
+  private gaussian(): number {
+    const u = Math.max(this.random(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random());
+  }
+
   /** The check row at `timestamp`. */
   row(timestamp: number): MetricRow {
     const hour = new Date(timestamp).getUTCHours();
     const entry = this.pool[hour * 4 + Math.floor(this.random() * 4)]!;
-    const { n, sorted } = entry;
+    const { sorted } = entry;
+    const counts = entry.latency.counts.map((c) => Math.max(0, Math.round(c + Math.sqrt(c) * this.gaussian())));
+    const n = Math.max(1, counts.reduce((a, b) => a + b, entry.latency.zeroCount));
+    const latency: StoredHistogram = { ...entry.latency, counts, sum: (entry.latency.sum * n) / entry.n };
     const errors = Math.round(n * 0.01 * this.random() * 2);
-    const q = (p: number): number => sorted[Math.min(n - 1, Math.ceil(p * n) - 1)]!;
+    const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
     const r = this.random;
     return {
       serviceId: this.serviceId,
@@ -58,14 +68,14 @@ export class RowSynth {
       requestRate: n / this.interval,
       errorCount: errors,
       errorRate: errors / n,
-      responseTime: { avg: entry.latency.sum / n, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[n - 1]! },
+      responseTime: { avg: latency.sum / n, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[sorted.length - 1]! },
       cpu: 0.1 + 0.3 * r(),
       memory: { rss: 150e6 + 50e6 * r(), heapUsed: 50e6 + 20e6 * r(), heapLimit: 4_345_298_944, utilization: 0.012 + 0.005 * r() },
       connections: Math.round(5 + 20 * r()),
       eventLoopDelay: { p50: 0.0005 * r(), p99: 0.002 + 0.003 * r(), max: 0.005 + 0.01 * r(), utilization: 0.1 + 0.3 * r() },
       checksFailed: 0,
       alertsFiring: 0,
-      latency: entry.latency,
+      latency,
     };
   }
 }

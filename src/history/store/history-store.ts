@@ -15,9 +15,9 @@
  * - State: `put(key, value)` / `delete(key)`; the last value per key wins at load. A put equal
  *   to the key's current value writes nothing.
  * - Compaction: `maintain` rewrites the file with only the live records when the bytes
- *   appended since the last compaction exceed `compactRatio` (default 25 %) of the compacted
+ *   appended since the last compaction exceed `compactRatio` (default 15 %) of the compacted
  *   file (and 256 KiB), or `compactInterval` (default 1 day) after the last one if anything was
- *   appended: so the file stays within about 1.25 × its live size, and rows past retention
+ *   appended: so the file stays within about 1.15 × its live size, and rows past retention
  *   leave the disk within a day. At 15 s checks that is about one compaction a day.
  *
  * If the log is off (a fault, or another process owns the path), everything keeps working in
@@ -57,7 +57,7 @@ export interface HistoryStoreOptions {
   tierMaxBuckets?: number;
   /** Seconds after a bucket's end before it is downsampled (late rows). Default 60. */
   lateness?: number;
-  /** Compact when the bytes appended since the last compaction exceed this share of the compacted file (and 256 KiB). Default 0.25. */
+  /** Compact when the bytes appended since the last compaction exceed this share of the compacted file (and 256 KiB). Default 0.15. */
   compactRatio?: number;
   /** Seconds after which to compact anyway, if anything was appended. Default 86 400. */
   compactInterval?: number;
@@ -241,7 +241,7 @@ export class HistoryStore {
     this.tierMaxBuckets = options.tierMaxBuckets ?? 64;
     this.latenessMs = (options.lateness ?? 60) * 1000;
     this.compactIntervalMs = (options.compactInterval ?? 86_400) * 1000;
-    this.compactRatio = options.compactRatio ?? 0.25;
+    this.compactRatio = options.compactRatio ?? 0.15;
     this.alertRetentionMs = (options.alertRetention ?? 400 * 86_400) * 1000;
     this.maxTransitions = options.maxTransitions ?? 10_000;
     this.now = options.now ?? Date.now;
