@@ -256,15 +256,19 @@ try {
 
   const nodeArgs = (spec: string, args: string[]): [string, string[]] =>
     spec === 'node' ? [process.execPath, args] : ['npx', ['-y', '-p', spec, 'node', ...args]];
-  const writesByNode = nodes.map((spec) => {
-    console.log(`write: ${runs} runs × ${checks} checks on the full store, ${spec}…`);
+  // One more variant: this Node with its optimizing compilers off, to tell JIT events (compile
+  // finalisation, deoptimisation) from the store's own work.
+  const variants = [...nodes, 'node --no-opt --no-maglev'];
+  const writesByNode = variants.map((variant) => {
+    const [spec, ...flags] = variant.split(' ');
+    console.log(`write: ${runs} runs × ${checks} checks on the full store, ${variant}…`);
     const writes: WriteRun[] = [];
     for (let r = 0; r < runs; r++) {
       const copy = path.join(dir, `write-${r}.ohs`);
       copyFileSync(y.file, copy);
-      const [cmd, args] = nodeArgs(spec, ['--import', 'tsx', path.join(here, 'run.ts'), '--child-write', '--file', copy, '--now', String(y.end), '--checks', String(checks), '--run', String(r)]);
+      const [cmd, args] = nodeArgs(spec!, [...flags, '--import', 'tsx', path.join(here, 'run.ts'), '--child-write', '--file', copy, '--now', String(y.end), '--checks', String(checks), '--run', String(r)]);
       const text = execFileSync(cmd, args, { cwd: repo, encoding: 'utf8' });
-      writes.push(JSON.parse(text.trim().split('\n').pop()!) as WriteRun);
+      writes.push({ ...(JSON.parse(text.trim().split('\n').pop()!) as WriteRun), ...(flags.length ? { node: `${JSON.parse(text.trim().split('\n').pop()!).node} ${flags.join(' ')}` } : {}) });
     }
     const f = fmt(writes);
     console.log(`  ${writes[0]!.node} per check µs: median ${f.us('median')}, p99 ${f.us('p99')}, max ${f.us('max')}; >1 ms ${f.n('over1ms')} (with a GC inside ${f.n('over1msWithGc')}); control p99 ${f.us('controlP99')} max ${f.us('controlMax')} >1 ms ${f.n('controlOver1ms')}; >1 ms after the first hour ${f.n('over1msAfterHour')}; slow checks at ${writes.map((w) => w.slowAt.join('/')).join(', ')}; compaction: call ${f.ms('compactCallMs')} ms, longest turn ${f.ms('compactMaxTurnMs')} ms, total ${f.ms('compactMs')} ms`);
