@@ -2,6 +2,7 @@ import { diag, metrics, type MeterProvider as ApiMeterProvider } from '@opentele
 import { loadConfig, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
 import { HealthReader } from './evaluator/index.js';
 import { HealthMonitor } from './monitor/index.js';
+import { HistoryStore } from './history/index.js';
 import { acquireInstrumentation, SCOPE_NAME, startHostMetrics } from './instrumentation/index.js';
 import { buildResource, createLoggerProvider, createMeterProvider, logExportPlan, type OwnedExporters } from './providers.js';
 import { VERSION, type LoggerProviderLike } from './model/index.js';
@@ -152,8 +153,16 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
   }
   const instrumentation = acquireInstrumentation(config.http);
 
+  // The persisted store, loaded before the monitor takes back what it holds. It never rejects:
+  // a store it cannot use runs in memory, reported once (docs/STORE.md).
+  const store =
+    config.store === undefined
+      ? undefined
+      : await HistoryStore.open({ path: config.store.path, metricsRetention: config.metricsRetention, tiers: config.store.tiers });
+
   let status: StatusServer | undefined;
   const monitor = new HealthMonitor({
+    ...(store !== undefined ? { store } : {}),
     config,
     reader,
     logger: loggerProvider.getLogger(SCOPE_NAME, VERSION),
@@ -178,6 +187,8 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
       // Out of time: abandon the batches still waiting, so the export worker does not hold the
       // process open until OTEL_EXPORTER_OTLP_TIMEOUT runs out.
       if (!finished) await Promise.all([...exporters].map((e) => e.abandon().catch(() => undefined)));
+      // What the store still queues is written (bounded like the exporters), then it lets go of its lock.
+      if (store !== undefined) await withTimeout(store.close(), timeoutSeconds);
       // Last: /health/ready answered 503 during the flush above.
       await status?.close();
     },

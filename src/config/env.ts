@@ -19,6 +19,7 @@
  * | `OTEL_HEALTH_STATUS_HOST` | `statusServer.host` |
  * | `OTEL_HEALTH_STATUS_TOKEN` | `statusServer.token` |
  * | `OTEL_HEALTH_STARTUP_MESSAGE` (`true` / `false`) | `startupMessage` |
+ * | `OTEL_HEALTH_STORE` (a file path) | `store.path` |
  *
  * A threshold variable holds a number (the ERROR level), `false`/`off` (rule off), or
  * `key=value` pairs: `warning=0.05,error=0.1,critical=0.25,for=30,recovery=0.8,minRequests=10`.
@@ -55,6 +56,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'OTEL_HEALTH_STATUS_HOST', path: ['statusServer', 'host'], kind: 'string' },
   { name: 'OTEL_HEALTH_STATUS_TOKEN', path: ['statusServer', 'token'], kind: 'secret' },
   { name: 'OTEL_HEALTH_STARTUP_MESSAGE', path: ['startupMessage'], kind: 'boolean' },
+  { name: 'OTEL_HEALTH_STORE', path: ['store', 'path'], kind: 'string' },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
@@ -223,7 +225,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const NESTED = ['resourceThresholds', 'alerts', 'http', 'statusServer'];
+const NESTED = ['resourceThresholds', 'alerts', 'http', 'statusServer', 'store'];
 
 /**
  * Environment under explicit options: a key given in `options` (not undefined) wins; the

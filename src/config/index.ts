@@ -29,6 +29,7 @@ export {
   DEFAULT_MIN_REQUESTS,
   DEFAULT_RECOVERY,
   DEFAULT_SERVICE_NAME,
+  DEFAULT_STORE_TIERS,
   RUNTIME_OPTION_KEYS,
   monitoringConfigSchema,
   type AnomalyConfig,
@@ -45,5 +46,6 @@ export {
   type ResourceThresholds,
   type RuleConfig,
   type StatusServerConfig,
+  type StoreConfig,
   type ThresholdInput,
 } from './schema.js';

@@ -151,6 +151,16 @@ export interface MonitoringConfig {
   statusServer?: StatusServerConfig;
   /** Print one line when monitoring starts (service, check interval, where alerts go, status page). */
   startupMessage: boolean;
+  /** The persisted store of history and alert state; absent: off (everything in memory). */
+  store?: StoreConfig;
+}
+
+/** The persisted store's settings after parsing (issue 14; docs/STORE.md). */
+export interface StoreConfig {
+  /** The store file; its directory is created when missing. */
+  path: string;
+  /** Downsampled tiers after the raw checks, finest first. Default 5 min for 30 days, 1 h for 400 days. */
+  tiers: Array<{ resolution: number; retention: number }>;
 }
 
 /** The status server's settings after parsing. */
@@ -191,6 +201,11 @@ export interface MonitoringConfigInput {
   statusServer?: { port?: number; host?: string; token?: string } | false;
   /** One line on stdout when monitoring starts. Default true; `false` (or OTEL_HEALTH_STARTUP_MESSAGE=false) turns it off. */
   startupMessage?: boolean;
+  /**
+   * Keep history and alert state in a file so they survive restarts: `{ path, tiers? }` (or
+   * OTEL_HEALTH_STORE=<path>); `false` keeps it off even when the environment sets it. Off by default.
+   */
+  store?: { path?: string; tiers?: Array<{ resolution: number; retention: number }> } | false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,6 +471,39 @@ const resourceSchema = z
   )
   .prefault({});
 
+/** The default tiers: 5-minute rows for 30 days, 1-hour rows for 400 days. */
+export const DEFAULT_STORE_TIERS: ReadonlyArray<{ resolution: number; retention: number }> = [
+  { resolution: 300, retention: 30 * 86_400 },
+  { resolution: 3600, retention: 400 * 86_400 },
+];
+
+/** `false` (off, even when the environment sets it) or `{ path, tiers? }`. */
+const storeSchema = z.preprocess(
+  (v) => (v === false ? undefined : v),
+  z
+    .strictObject(
+      {
+        path: z
+          .string({ error: (issue) => (issue.input === undefined ? 'required to keep a store (or OTEL_HEALTH_STORE)' : 'must be a file path (a string)') })
+          .trim()
+          .min(1, 'must not be empty'),
+        tiers: z
+          .array(
+            z.strictObject(
+              { resolution: seconds(), retention: seconds() },
+              { error: 'each tier must be { resolution, retention } in seconds' },
+            ),
+            { error: 'must be a list of { resolution, retention }' },
+          )
+          .refine((tiers) => tiers.every((t, i) => i === 0 || t.resolution > tiers[i - 1]!.resolution), 'resolutions must rise, finest tier first')
+          .optional(),
+      },
+      { error: (issue) => (issue.code === 'invalid_type' ? 'must be false or an object { path, tiers? }' : undefined) },
+    )
+    .transform((s): StoreConfig => ({ path: s.path, tiers: s.tiers ?? DEFAULT_STORE_TIERS.map((t) => ({ ...t })) }))
+    .optional(),
+);
+
 /** `anomaly` as written: `true` (the defaults), `false` (off), or an object. */
 export type AnomalyInput =
   | boolean
@@ -528,6 +576,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         http: httpSchema,
         statusServer: statusServerSchema,
         startupMessage: z.boolean({ error: 'must be true or false' }).default(true),
+        store: storeSchema,
         reader: z.unknown().optional(),
         loggerProvider: z.unknown().optional(),
         meterProvider: z.unknown().optional(),
@@ -569,6 +618,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         })),
         http: c.http,
         ...(c.statusServer ? { statusServer: c.statusServer } : {}),
+        ...(c.store ? { store: c.store } : {}),
         startupMessage: c.startupMessage,
       };
     });

@@ -65,6 +65,7 @@ import type {
   CheckResult,
   DerivedHealthMetrics,
   EventLoopDelay,
+  LatencyHistogram,
   MemoryUsage,
   ResponseTimes,
 } from '../model/index.js';
@@ -95,6 +96,11 @@ export interface DeriveInput {
    * `@opentelemetry/instrumentation-runtime-node`); 0 reads the histogram as is.
    */
   eventLoopResolution?: number;
+  /**
+   * Receives the window's merged response-time histogram (exponential, seconds) when the window
+   * has one; for the persisted store. Not called otherwise, and costs nothing when absent.
+   */
+  onLatencyHistogram?: (histogram: LatencyHistogram) => void;
 }
 
 /** The `service.name` of a collect's resource, if it has one. */
@@ -252,10 +258,19 @@ function tallyHistogram(collect: Collect, metric: MetricData, tally: RequestTall
 
 const QUANTILES = [0.5, 0.95, 0.99, 1] as const;
 
-function responseTimes(tally: RequestTally, exponentialFactor: number): ResponseTimes {
+function responseTimes(
+  tally: RequestTally,
+  exponentialFactor: number,
+  onHistogram?: (histogram: LatencyHistogram) => void,
+): ResponseTimes {
   if (tally.count === 0) return { avg: 0, p50: 0, p95: 0, p99: 0, max: 0 };
   let q: number[] | undefined;
   const merged = mergeExponential(tally.exponential);
+  // Buckets cannot be rescaled by a factor that is not a power of two: only seconds are kept.
+  if (onHistogram !== undefined && merged !== undefined && exponentialFactor === 1) {
+    const s = merged.snapshot();
+    onHistogram({ scale: s.scale, zeroCount: s.zeroCount, offset: s.offset, counts: s.bucketCounts, sum: s.sum, min: s.min, max: s.max });
+  }
   if (merged !== undefined && tally.explicit.length === 0) {
     q = exponentialQuantiles(merged, QUANTILES)?.map((v) => v * exponentialFactor);
   } else if (tally.explicit.length > 0 && tally.exponential.length === 0) {
@@ -347,7 +362,7 @@ export function deriveHealthMetrics(input: DeriveInput): DerivedHealthMetrics {
     requestRate: rate(tally.count),
     errorCount: tally.errors,
     errorRate: tally.count > 0 ? tally.errors / tally.count : 0,
-    responseTime: responseTimes(tally, exponentialFactor ?? 1),
+    responseTime: responseTimes(tally, exponentialFactor ?? 1, input.onLatencyHistogram),
     connections: Math.max(0, collect.total(METRIC_OPEN_CONNECTIONS) ?? 0),
     checks: input.checks ? input.checks.map((c) => ({ ...c })) : [],
   };

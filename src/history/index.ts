@@ -7,6 +7,7 @@ export {
   type HistoryRow,
   type MetricsHistoryOptions,
 } from './metrics-history.js';
+export { HistoryStore, DEFAULT_TIERS, type HistoryStoreOptions, type HistoryStoreStats, type MetricRow, type StoreQuery } from './store/index.js';
 export {
   AlertHistory,
   DEFAULT_ALERT_HISTORY_CAPACITY,

@@ -99,7 +99,7 @@ const FIELDS = [
 ] as const;
 type Field = (typeof FIELDS)[number];
 
-function values(m: HealthMetrics): Record<Field, number> {
+function values(m: HealthMetrics | HistoryRow): Record<Field, number> {
   const opt = (v: number | undefined): number => (v === undefined ? NaN : v);
   return {
     windowSeconds: m.windowSeconds,
@@ -124,8 +124,8 @@ function values(m: HealthMetrics): Record<Field, number> {
     eldP99: opt(m.eventLoopDelay?.p99),
     eldMax: opt(m.eventLoopDelay?.max),
     elu: opt(m.eventLoopDelay?.utilization),
-    checksFailed: m.checks.filter((c) => !c.ok).length,
-    alertsFiring: m.alerts.length,
+    checksFailed: 'checks' in m ? m.checks.filter((c) => !c.ok).length : m.checksFailed,
+    alertsFiring: 'alerts' in m ? m.alerts.length : m.alertsFiring,
   };
 }
 
@@ -204,7 +204,7 @@ export class MetricsHistory {
    * Add a row. `at`: the row's time on the clock its age is measured on (ms; default its
    * timestamp). Give a monotonic clock, and the same one to `evict`.
    */
-  push(metrics: HealthMetrics, at: number = metrics.timestamp): void {
+  push(metrics: HealthMetrics | HistoryRow, at: number = metrics.timestamp): void {
     this.evict(at);
     if (this.count === this.allocated) {
       if (this.allocated < this.capacity) {
@@ -323,7 +323,7 @@ export class HealthHistory {
   constructor(private readonly options: MetricsHistoryOptions) {}
 
   /** Add a row to its service's history; `at` as for MetricsHistory.push. */
-  push(metrics: HealthMetrics, at: number = metrics.timestamp): void {
+  push(metrics: HealthMetrics | HistoryRow, at: number = metrics.timestamp): void {
     let history = this.services.get(metrics.serviceId);
     if (history === undefined) {
       history = new MetricsHistory(metrics.serviceId, this.options);

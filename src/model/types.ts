@@ -127,6 +127,21 @@ export interface DerivedHealthMetrics {
 }
 
 /**
+ * A window's response times as an exponential histogram (seconds): what the persisted store
+ * keeps per check so its downsampled tiers merge percentiles instead of averaging them.
+ */
+export interface LatencyHistogram {
+  scale: number;
+  zeroCount: number;
+  /** Bucket index of counts[0]. */
+  offset: number;
+  counts: number[];
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/**
  * The series the anomaly rule can watch, each a value the evaluator already derives:
  * p95 response time, error rate, request rate, CPU and memory utilisation, event-loop delay p99,
  * open connections.

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { reportInternalError, type Alert, type AlertTransition, type HealthMetrics, type LoggerLike as Logger } from '../model/index.js';
+import { reportInternalError, type Alert, type AlertTransition, type HealthMetrics, type LatencyHistogram, type LoggerLike as Logger } from '../model/index.js';
 import type { MonitoringConfig } from '../config/index.js';
-import { HealthHistory, AlertHistory, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
+import { HealthHistory, AlertHistory, type HistoryStore, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline, realScheduler, type AlertPipelineSnapshot, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
 import { AnomalyScorer, CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader, type RuleEngineSnapshot } from '../evaluator/index.js';
 
@@ -49,7 +49,16 @@ export interface HealthMonitorParts {
    * goes to the `console` sink too.
    */
   consoleWithOtelLog?: boolean;
+  /**
+   * The persisted store (issue 14; `store` option), opened and loaded: the monitor takes back its
+   * history, alert history and alerting state at construction, and keeps each check's row, each
+   * transition and the alerting state in it. Whoever opened it closes it (after shutdown).
+   */
+  store?: HistoryStore;
 }
+
+/** The key of the alerting state in the store. */
+const ALERT_STATE_KEY = 'alert-state';
 
 /**
  * The running monitor: every `checkInterval` seconds it collects the HealthReader, derives
@@ -65,6 +74,9 @@ export class HealthMonitor extends EventEmitter {
   private readonly engine: RuleEngine;
   /** Adds each check's anomaly scores before the rules judge them (a pass-through when `anomaly` is off). */
   private readonly anomalies: AnomalyScorer;
+  private readonly store: HistoryStore | undefined;
+  /** The alerting state last put in the store, its times left out: put again only when it changed. */
+  private storedStateKey = '';
   private readonly checks: CheckRunner;
   private readonly metricsHistory: HealthHistory;
   /** Every alert transition, kept for alertHistory(): the record, not the notification pipeline. */
@@ -112,6 +124,65 @@ export class HealthMonitor extends EventEmitter {
       onError: (where, error) => this.internalError(where, error),
     });
     this.lastCheckAt = this.monotonic();
+    this.store = parts.store;
+    if (this.store !== undefined) this.restoreFromStore(this.store);
+  }
+
+  /**
+   * Take back what an earlier process kept in the store: the retained history rows and alert
+   * transitions (their ages on this process's monotonic clock from their wall-clock times) and
+   * the alerting state, so a firing alert fires on without a second notification.
+   */
+  private restoreFromStore(store: HistoryStore): void {
+    try {
+      const now = this.now();
+      const monotonic = this.monotonic();
+      const since = now - this.config.metricsRetention * 1000;
+      const at = (timestamp: number): number => monotonic - Math.max(0, now - timestamp);
+      for (const serviceId of store.serviceIds()) {
+        for (const row of store.query(serviceId, { resolution: 'raw', since })) this.metricsHistory.push(row, at(row.timestamp));
+      }
+      for (const transition of store.transitions({ since })) this.alertLog.push(transition, at(transition.at));
+      const state = store.get<AlertState>(ALERT_STATE_KEY);
+      if (state !== undefined) this.restoreAlertState(state);
+    } catch (error) {
+      this.internalError('store', error);
+    }
+  }
+
+  /** Keep a check's row, its transitions and (when it changed) the alerting state; never throws. */
+  private persist(metrics: HealthMetrics, latency: LatencyHistogram | undefined, transitions: readonly AlertTransition[]): void {
+    const store = this.store;
+    if (store === undefined) return;
+    try {
+      const { checks, alerts, ...rest } = metrics;
+      store.appendRow({
+        ...rest,
+        checksFailed: checks.filter((c) => !c.ok).length,
+        alertsFiring: alerts.length,
+        ...(latency !== undefined ? { latency } : {}),
+      });
+      for (const transition of transitions) store.appendTransition(transition);
+      this.persistAlertState();
+      // Tiers, retention and (when due) a compaction, which runs off the check's path.
+      store.maintain(metrics.timestamp).catch((error: unknown) => this.internalError('store', error));
+    } catch (error) {
+      this.internalError('store', error);
+    }
+  }
+
+  private persistAlertState(): void {
+    const state = this.alertState();
+    // Ages and takenAt change at every check; what matters is what fires, was told and is silenced.
+    const key = JSON.stringify([
+      state.rules.firing.map((f) => [f.alert.fingerprint, f.alert.level, f.alert.state]),
+      state.pipeline.active.map((a) => [a.fingerprint, a.level]),
+      state.pipeline.notified,
+      state.pipeline.silences.map((s) => [s.id, s.expiresAt]),
+    ]);
+    if (key === this.storedStateKey) return;
+    this.store!.put(ALERT_STATE_KEY, state);
+    this.storedStateKey = key;
   }
 
   /** Start the periodic checks (startHealthMonitoring does this). */
@@ -154,6 +225,7 @@ export class HealthMonitor extends EventEmitter {
     const windowSeconds = Math.max(0, (monotonicNow - this.lastCheckAt) / 1000);
     this.lastCheckAt = monotonicNow;
     const now = this.now();
+    let latency: LatencyHistogram | undefined;
     const derived = this.anomalies.score(deriveHealthMetrics({
       resourceMetrics: collection.resourceMetrics?.scopeMetrics ? collection.resourceMetrics : undefined,
       windowSeconds,
@@ -162,6 +234,7 @@ export class HealthMonitor extends EventEmitter {
       checks: checkResults,
       // A HealthReader from another copy of the package may lack it: derive's default then.
       ...(typeof this.reader.eventLoopResolution === 'number' ? { eventLoopResolution: this.reader.eventLoopResolution } : {}),
+      ...(this.store !== undefined ? { onLatencyHistogram: (h: LatencyHistogram) => (latency = h) } : {}),
     }));
     const { metrics, transitions } = this.engine.assess(derived, now, monotonicNow);
     // History ages on the monotonic clock (a forward step must not evict a window of rows) and
@@ -169,6 +242,7 @@ export class HealthMonitor extends EventEmitter {
     this.metricsHistory.push(metrics, monotonicNow);
     this.latestMetrics = metrics;
     this.handleTransitions(transitions, monotonicNow);
+    this.persist(metrics, latency, transitions);
     this.emitCheck(metrics);
     return metrics;
   }
@@ -271,6 +345,14 @@ export class HealthMonitor extends EventEmitter {
     this.shutdownPromise = (async () => {
       await this.inFlight?.catch(() => undefined);
       try {
+        // The alerting state as it stands (a silence added since the last check included).
+        if (this.store !== undefined) {
+          try {
+            this.persistAlertState();
+          } catch (error) {
+            this.internalError('store', error);
+          }
+        }
         await this.onShutdown?.();
       } finally {
         // Last, after the bounded flush: a webhook still sending to a slow or hanging receiver
