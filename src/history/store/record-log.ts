@@ -100,7 +100,7 @@ function expand(payloads: Buffer[]): Buffer[] {
       continue;
     }
     const raw = zlib.inflateRawSync(p.subarray(1));
-    const scan = scanRecords(raw, 0);
+    const scan = scanRecords(raw, 0, false); // the block's own CRC covered these bytes
     if (scan.end !== raw.length) throw new Error('a compacted block holds a damaged record');
     for (const inner of scan.payloads) out.push(inner);
   }

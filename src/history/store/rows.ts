@@ -140,10 +140,48 @@ export function encodeRow(r: MetricRow): Buffer {
 
 /** Resolution, timestamp and service of a Row payload, without decoding the rest. */
 export function peekRow(payload: Buffer): { resolution: number; timestamp: number; serviceId: string } {
-  const r = new Reader(payload, 1);
-  const resolution = r.uvar();
-  const timestamp = r.f64();
-  return { resolution, timestamp, serviceId: r.str() };
+  // The load path reads every row's head: plain reads, no Reader (one- and two-byte varints inline).
+  let at = 1;
+  let resolution = payload[at++]!;
+  if (resolution >= 0x80) {
+    const b = payload[at++]!;
+    if (b >= 0x80) {
+      const r = new Reader(payload, 1);
+      return { resolution: r.uvar(), timestamp: r.f64(), serviceId: r.str() };
+    }
+    resolution = (resolution & 0x7f) + b * 0x80;
+  }
+  const timestamp = payload.readDoubleLE(at);
+  at += 8;
+  let length = payload[at++]!;
+  if (length >= 0x80) {
+    const r = new Reader(payload, at - 1);
+    length = r.uvar();
+    at = r.at;
+  }
+  if (at + length > payload.length) throw new RangeError('record ends early');
+  return { resolution, timestamp, serviceId: serviceName(payload, at, length) };
+}
+
+// The last service name read, and its bytes: rows of one service follow each other at load, so
+// most rows reuse the string instead of decoding a new one.
+let lastName = '';
+let lastBytes = Buffer.alloc(0);
+
+function serviceName(payload: Buffer, at: number, length: number): string {
+  if (length === lastBytes.length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (payload[at + i] !== lastBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastName;
+  }
+  lastBytes = Buffer.from(payload.subarray(at, at + length));
+  lastName = lastBytes.toString('utf8');
+  return lastName;
 }
 
 export function decodeRow(payload: Buffer): MetricRow {
