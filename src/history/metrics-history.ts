@@ -36,6 +36,10 @@ export interface HistoryRow extends Omit<HealthMetrics, 'checks' | 'alerts'> {
   checksFailed: number;
   /** Alerts firing after this check. */
   alertsFiring: number;
+  /** A downsampled row of the persisted store (monitor.history with `resolution`): its bucket, seconds. */
+  resolution?: number;
+  /** A downsampled row: how many checks it was made of. */
+  rows?: number;
 }
 
 export interface HistoryQuery {
@@ -45,6 +49,12 @@ export interface HistoryQuery {
   until?: number;
   /** At most this many rows: the most recent ones. */
   limit?: number;
+  /**
+   * With the persisted store (`store` option): 'raw' the checks' own rows; a number of seconds a
+   * tier's rows (5-minute, 1-hour by default, or rows downsampled to it); 'auto' (default) the
+   * finest level that reaches back to `since`. Without the store, always the checks' own rows.
+   */
+  resolution?: 'auto' | 'raw' | number;
 }
 
 export interface MetricsHistoryOptions {

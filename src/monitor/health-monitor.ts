@@ -299,9 +299,26 @@ export class HealthMonitor extends EventEmitter {
     return this.latestMetrics;
   }
 
-  /** Retained HealthMetrics rows of a service (default: this service), oldest first. */
+  /**
+   * Retained HealthMetrics rows of a service (default: this service), oldest first. With the
+   * store, `resolution` picks a tier (see HistoryQuery): a query reaching back past
+   * `metricsRetention`, or naming a tier, reads the store's downsampled rows (percentiles from
+   * merged histograms); otherwise the checks' own rows in memory.
+   */
   history(serviceId?: string, query: HistoryQuery = {}): HistoryRow[] {
-    return this.metricsHistory.query(serviceId ?? this.config.serviceName, query);
+    const id = serviceId ?? this.config.serviceName;
+    const store = this.store;
+    const resolution = query.resolution ?? 'auto';
+    const withinRaw = query.since === undefined || query.since >= this.now() - this.config.metricsRetention * 1000;
+    if (store === undefined || resolution === 'raw' || resolution === 0 || (resolution === 'auto' && withinRaw)) {
+      return this.metricsHistory.query(id, query);
+    }
+    try {
+      return store.query(id, query).map(({ latency, ...row }) => (void latency, row));
+    } catch (error) {
+      this.internalError('store', error);
+      return this.metricsHistory.query(id, query);
+    }
   }
 
   /** Retained alert transitions, oldest first. */

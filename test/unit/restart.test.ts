@@ -116,3 +116,45 @@ describe('restart on the same store, across processes', () => {
     assert.deepEqual(alerts, ['error_rate resolved'], 'no second firing; one resolved');
   });
 });
+
+describe('monitor.history with the store: tiers', () => {
+  it('a query reaching back past metricsRetention reads the 5-minute tier, percentiles merged; raw stays in memory', async (t: TestContext) => {
+    const { HistoryStore, histogramOf } = await import('../../src/history/store/index.js');
+    const storePath = path.join(dir, 'tiers.store');
+    const now = Date.now();
+    const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400, now: () => now });
+    // Two days of 15 s checks, ending an hour ago: p95 0.1 s except one 5-minute bucket of slow checks.
+    // On the 5-minute grid, so the slow stretch fills one bucket exactly.
+    const start = Math.floor((now - 2 * 86_400_000 - 3_600_000) / 300_000) * 300_000;
+    const slowFrom = start + 86_400_000;
+    for (let ts = start; ts < now - 3_600_000; ts += 15_000) {
+      const slow = ts >= slowFrom && ts < slowFrom + 300_000;
+      const latencies = Array.from({ length: 20 }, (_, i) => (slow ? 1 : 0.05) + i * 0.001);
+      store.appendRow({
+        serviceId: 'checkout', timestamp: ts, windowSeconds: 15, status: 'healthy', level: 'INFO' as never,
+        requestCount: 20, operationCount: 0, requestRate: 20 / 15, errorCount: 0, errorRate: 0,
+        responseTime: { avg: slow ? 1 : 0.06, p50: slow ? 1 : 0.06, p95: slow ? 1.02 : 0.07, p99: slow ? 1.02 : 0.07, max: slow ? 1.02 : 0.07 },
+        connections: 1, checksFailed: 0, alertsFiring: 0, latency: histogramOf(latencies),
+      });
+    }
+    await store.maintain(now);
+    await store.close();
+
+    const monitor = await startHealthMonitoring({
+      serviceName: 'checkout', checkInterval: 3600, store: { path: storePath }, hostMetrics: false, startupMessage: false,
+    });
+    t.after(() => monitor.shutdown());
+    const week = monitor.history(undefined, { since: now - 3 * 86_400_000 });
+    assert.ok(week.length > 500 && week.length < 600, `5-minute rows for two days: ${week.length}`);
+    assert.ok(week.every((r) => r.resolution === 300));
+    const slowRows = week.filter((r) => r.responseTime.p95 > 0.5);
+    assert.equal(slowRows.length, 1, 'one slow 5-minute bucket');
+    assert.equal(slowRows[0]!.requestCount, 400, 'counts are exact: 20 checks × 20 requests');
+    // Its 400 latencies are 1.000–1.019 s: the merged histogram's p95 lies among them.
+    assert.ok(Math.abs(slowRows[0]!.responseTime.p95 - 1.018) < 0.03, `p95 ${slowRows[0]!.responseTime.p95}`);
+    const hourly = monitor.history(undefined, { since: now - 3 * 86_400_000, resolution: 3600 });
+    assert.ok(hourly.length >= 47 && hourly.length <= 50, `hourly rows: ${hourly.length}`);
+    const raw = monitor.history(undefined, { since: now - 3_600_000 * 2 });
+    assert.ok(raw.every((r) => r.resolution === undefined));
+  });
+});
