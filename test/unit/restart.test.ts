@@ -158,3 +158,28 @@ describe('monitor.history with the store: tiers', () => {
     assert.ok(raw.every((r) => r.resolution === undefined));
   });
 });
+
+describe('a store that cannot be used', () => {
+  it('a path under a file: monitoring runs in memory, one warning, checks and history go on', async (t: TestContext) => {
+    const { writeFileSync } = await import('node:fs');
+    const file = path.join(dir, 'not-a-directory');
+    writeFileSync(file, 'x');
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      if (w.name === 'OtelHealthStoreWarning') warnings.push(w.message);
+    };
+    process.on('warning', onWarning);
+    t.after(() => process.off('warning', onWarning));
+    const monitor = await startHealthMonitoring({
+      serviceName: 'checkout', checkInterval: 3600, store: { path: path.join(file, 'health.store') }, hostMetrics: false, startupMessage: false,
+    });
+    t.after(() => monitor.shutdown());
+    await monitor.monitorService();
+    await monitor.monitorService();
+    assert.equal(monitor.history().length, 2);
+    // process.emitWarning is delivered on the next tick.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /not-a-directory/);
+  });
+});
