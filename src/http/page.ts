@@ -27,6 +27,30 @@ export interface StatusSnapshot {
    * scored, and the rule's levels on the score (0..1), drawn as lines on the anomaly plot.
    */
   anomaly?: { series: AnomalySeries[]; warmup: number; levels: { warning?: number; error?: number; critical?: number } };
+  /**
+   * The history range shown (absent: 24 h, no range links). `store`: whether the monitor keeps a
+   * store, without which only the raw rows exist and 7 d / 30 d are offered disabled.
+   */
+  range?: { selected: RangeKey; store: boolean };
+}
+
+/** The ranges the page offers: 24 h reads the raw rows, 7 d and 30 d the store's tiers. */
+export const RANGES = { '24h': { seconds: 86_400, label: '24 h' }, '7d': { seconds: 7 * 86_400, label: '7 d' }, '30d': { seconds: 30 * 86_400, label: '30 d' } } as const;
+export type RangeKey = keyof typeof RANGES;
+
+/**
+ * The range a `?range=` parameter names: exactly `24h`, `7d` or `30d` (7 d and 30 d only with a
+ * store); anything else, missing or malformed, is 24 h. The parameter is never echoed.
+ */
+export function parseRange(search: string, store: boolean): RangeKey {
+  let value: string | null = null;
+  try {
+    value = new URLSearchParams(search).get('range');
+  } catch {
+    return '24h';
+  }
+  if (value === '7d' || value === '30d') return store ? value : '24h';
+  return '24h';
 }
 
 const MAX_POINTS = 400;
@@ -69,27 +93,75 @@ interface Series {
   threshold?: number;
   /** The y axis reaches at least this much. */
   floor: number;
+  /** How a tier row holds this number (for the caption). */
+  how: string;
+}
+
+/** A point to draw: its time and value; `gap` marks a break in the data before it (no line across). */
+type Point = { t: number; v: number | undefined; gap?: boolean };
+
+/**
+ * At most MAX_POINTS points (plus one per gap): rows in equal index buckets, each bucket's
+ * maximum (a spike in a long history stays visible) at its last timestamp. Two rows further
+ * apart than `gapMs` (a stretch without checks: the process was down) end a bucket, and the
+ * line breaks there instead of crossing the stretch.
+ */
+function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number | undefined, gapMs = Infinity): Point[] {
+  const size = Math.max(1, rows.length / MAX_POINTS);
+  const out: Point[] = [];
+  let bucket = 0;
+  let n = 0;
+  let max: number | undefined;
+  let gap = false;
+  const flush = (t: number): void => {
+    out.push(gap ? { t, v: max, gap } : { t, v: max });
+    n = 0;
+    max = undefined;
+    gap = false;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (i > 0 && row.timestamp - rows[i - 1]!.timestamp > gapMs) {
+      if (n > 0) flush(rows[i - 1]!.timestamp);
+      gap = true;
+    }
+    const v = value(row);
+    if (v !== undefined && !Number.isNaN(v) && (max === undefined || v > max)) max = v;
+    n++;
+    if (i + 1 >= Math.floor((bucket + 1) * size) || i + 1 === rows.length) {
+      flush(row.timestamp);
+      bucket++;
+    }
+  }
+  return out;
 }
 
 /**
- * At most MAX_POINTS points: rows in equal index buckets, each bucket's maximum (a spike in a
- * long history stays visible) at its last timestamp.
+ * How far apart two rows must be to break the line: three times the larger of the rows' usual
+ * spacing (their median: a store written at another check interval) and `expectedMs` (the check
+ * interval, or the tier). More than MAX_POINTS / 4 such gaps: none is drawn (the page stays small).
  */
-function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number | undefined): [number, number | undefined][] {
-  if (rows.length <= MAX_POINTS) return rows.map((r) => [r.timestamp, value(r)]);
-  const out: [number, number | undefined][] = [];
-  const size = rows.length / MAX_POINTS;
-  for (let b = 0; b < MAX_POINTS; b++) {
-    const from = Math.floor(b * size);
-    const to = Math.min(rows.length, Math.floor((b + 1) * size));
-    let max: number | undefined;
-    for (let i = from; i < to; i++) {
-      const v = value(rows[i]!);
-      if (v !== undefined && !Number.isNaN(v) && (max === undefined || v > max)) max = v;
-    }
-    out.push([rows[to - 1]!.timestamp, max]);
-  }
-  return out;
+function gapOf(rows: HistoryRow[], expectedMs: number): number {
+  if (rows.length < 3) return Infinity;
+  const deltas: number[] = [];
+  const stride = Math.max(1, Math.floor(rows.length / 1000));
+  for (let i = stride; i < rows.length; i += stride) deltas.push((rows[i]!.timestamp - rows[i - stride]!.timestamp) / stride);
+  deltas.sort((a, b) => a - b);
+  const gapMs = 3 * Math.max(expectedMs, deltas[deltas.length >> 1]!);
+  let gaps = 0;
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.timestamp - rows[i - 1]!.timestamp > gapMs && ++gaps > MAX_POINTS / 4) return Infinity;
+  return gapMs;
+}
+
+/** What one row of `rows` is: the store's tier (seconds), or undefined for the checks' own rows. */
+function rowResolution(rows: HistoryRow[]): number | undefined {
+  return rows.find((r) => r.resolution !== undefined)?.resolution;
+}
+
+function resolutionName(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}-hour`;
+  if (seconds % 60 === 0) return `${seconds / 60}-minute`;
+  return `${seconds}-second`;
 }
 
 const W = 560;
@@ -98,56 +170,98 @@ const TW = 1180;
 const H = 150;
 const PAD = { left: 64, right: 10, top: 10, bottom: 22 };
 
-function plot(series: Series, rows: HistoryRow[], t0: number, t1: number): string {
-  const points = downsample(rows, series.value);
-  const values = points.map((p) => p[1]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+/** What the plots of one service draw: the x range, where the data breaks, and what a row is. */
+interface View {
+  t0: number;
+  t1: number;
+  /** Rows further apart than this: a stretch without data, not joined by a line. */
+  gapMs: number;
+  /** The store's tier of the rows (seconds), or undefined: the checks' own rows. */
+  resolution: number | undefined;
+}
+
+/** Beyond 36 h, the x axis names dates (UTC) and draws a line at each UTC midnight. */
+const MULTI_DAY_MS = 36 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+function axisTime(t: number, v: View): string {
+  return v.t1 - v.t0 > MULTI_DAY_MS ? iso(t).slice(5, 16).replace('T', ' ') : clock(t);
+}
+
+/** The x axis: start and end labels, and day lines on a multi-day view. */
+function xAxis(v: View, left: number, right: number, bottom: number, height: number): string {
+  const x = (t: number) => left + ((t - v.t0) / Math.max(1, v.t1 - v.t0)) * (right - left);
+  let days = '';
+  if (v.t1 - v.t0 > MULTI_DAY_MS) {
+    for (let d = Math.ceil(v.t0 / DAY_MS) * DAY_MS; d < v.t1; d += DAY_MS) {
+      days += `<line class="day" x1="${x(d).toFixed(1)}" x2="${x(d).toFixed(1)}" y1="${PAD.top}" y2="${bottom}"/>`;
+    }
+  }
+  return `${days}<text class="axis" x="${left}" y="${height}">${axisTime(v.t0, v)}</text><text class="axis" x="${right}" y="${height}" text-anchor="end">${axisTime(v.t1, v)} UTC</text>`;
+}
+
+/** Polyline segments of points, broken at undefined values and at gaps in the data. */
+function segmentsOf(points: Point[], x: (t: number) => number, y: (v: number) => number): string[][] {
+  const segments: string[][] = [[]];
+  for (const p of points) {
+    if (p.gap === true && segments.at(-1)!.length > 0) segments.push([]);
+    if (p.v === undefined || !Number.isFinite(p.v)) {
+      if (segments.at(-1)!.length > 0) segments.push([]);
+      continue;
+    }
+    segments.at(-1)!.push(`${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`);
+  }
+  return segments.filter((seg) => seg.length > 0);
+}
+
+/** The caption's second line: what a row is, and how many rows a drawn point stands for. */
+function resolutionNote(how: string, rows: number, v: View): string {
+  const what = v.resolution === undefined ? 'raw rows, one per check' : `${resolutionName(v.resolution)} rows, ${how}`;
+  const drawn = rows > MAX_POINTS ? `; drawn as ${MAX_POINTS} points, each the maximum of ${(rows / MAX_POINTS).toFixed(rows < 10 * MAX_POINTS ? 1 : 0)} rows` : '';
+  return `${what}${drawn}`;
+}
+
+function plot(series: Series, rows: HistoryRow[], v: View): string {
+  const { t0, t1 } = v;
+  const points = downsample(rows, series.value, v.gapMs);
+  const values = points.map((p) => p.v).filter((n): n is number => n !== undefined && Number.isFinite(n));
   const last = values.at(-1);
   const top = Math.max(series.floor, series.threshold ?? 0, ...values) * 1.1;
   const x = (t: number) => PAD.left + ((t - t0) / Math.max(1, t1 - t0)) * (W - PAD.left - PAD.right);
-  const y = (v: number) => PAD.top + (1 - v / top) * (H - PAD.top - PAD.bottom);
-  const segments: string[] = [];
-  let current: string[] = [];
-  for (const [t, v] of points) {
-    if (v === undefined || !Number.isFinite(v)) {
-      if (current.length > 0) segments.push(current.join(' '));
-      current = [];
-      continue;
-    }
-    current.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
-  }
-  if (current.length > 0) segments.push(current.join(' '));
-  const lines = segments
-    .map((s) => (s.includes(' ') ? `<polyline class="line" points="${s}"/>` : `<circle class="dot" r="2.5" cx="${s.split(',')[0]}" cy="${s.split(',')[1]}"/>`))
+  const y = (n: number) => PAD.top + (1 - n / top) * (H - PAD.top - PAD.bottom);
+  const lines = segmentsOf(points, x, y)
+    .map((seg) => (seg.length > 1 ? `<polyline class="line" points="${seg.join(' ')}"/>` : `<circle class="dot" r="2.5" cx="${seg[0]!.split(',')[0]}" cy="${seg[0]!.split(',')[1]}"/>`))
     .join('');
   const grid = [0, 0.5, 1]
     .map((f) => {
-      const v = (top / 1.1) * f;
-      return `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(series.format(v))}</text>`;
+      const n = (top / 1.1) * f;
+      return `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(n).toFixed(1)}" y2="${y(n).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(n) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(series.format(n))}</text>`;
     })
     .join('');
   const threshold =
     series.threshold !== undefined
       ? `<line class="threshold" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(series.threshold).toFixed(1)}" y2="${y(series.threshold).toFixed(1)}"><title>ERROR level ${escapeHtml(series.format(series.threshold))}</title></line>`
       : '';
-  const xAxis = `<text class="axis" x="${PAD.left}" y="${H - 6}">${clock(t0)}</text><text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${clock(t1)} UTC</text>`;
+  const axis = xAxis(v, PAD.left, W - PAD.right, H - PAD.bottom, H - 6);
   const empty = values.length === 0 ? `<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no data yet</text>` : '';
-  return `<figure class="plot"><figcaption>${escapeHtml(series.title)} <span class="now">${last === undefined ? '–' : escapeHtml(series.format(last))}</span></figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(series.title)} over time">${grid}${threshold}${lines}${empty}${xAxis}</svg></figure>`;
+  return `<figure class="plot"><figcaption>${escapeHtml(series.title)} <span class="now">${last === undefined ? '–' : escapeHtml(series.format(last))}</span><small class="res">${escapeHtml(resolutionNote(series.how, rows.length, v))}</small></figcaption><svg viewBox="0 0 ${W} ${H}" data-from="${iso(t0)}" data-to="${iso(t1)}" role="img" aria-label="${escapeHtml(series.title)} over time">${grid}${threshold}${axis}${lines}${empty}</svg></figure>`;
 }
 
-function plots(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): string {
+function plots(s: StatusSnapshot, rows: HistoryRow[], v: View): string {
+  const resources = 'mean over the row';
   const series: Series[] = [
-    { title: 'Error rate', value: (r) => r.errorRate, format: (v) => pct(v), threshold: s.thresholds.errorRate, floor: 0.05 },
-    { title: 'p95 response time', value: (r) => r.responseTime.p95, format: ms, threshold: s.thresholds.p95, floor: 0.1 },
-    { title: 'CPU', value: (r) => r.cpu, format: (v) => pct(v, 0), threshold: s.thresholds.cpu, floor: 0.1 },
-    { title: 'Memory', value: (r) => r.memory?.utilization, format: (v) => pct(v), threshold: s.thresholds.memory, floor: 0.1 },
-    { title: 'Open connections', value: (r) => r.connections, format: count, threshold: s.thresholds.connections, floor: 5 },
+    { title: 'Error rate', value: (r) => r.errorRate, format: (n) => pct(n), threshold: s.thresholds.errorRate, floor: 0.05, how: 'errors / requests from exact counts' },
+    { title: 'p95 response time', value: (r) => r.responseTime.p95, format: ms, threshold: s.thresholds.p95, floor: 0.1, how: 'p95 from merged histograms' },
+    { title: 'CPU', value: (r) => r.cpu, format: (n) => pct(n, 0), threshold: s.thresholds.cpu, floor: 0.1, how: resources },
+    { title: 'Memory', value: (r) => r.memory?.utilization, format: (n) => pct(n), threshold: s.thresholds.memory, floor: 0.1, how: resources },
+    { title: 'Open connections', value: (r) => r.connections, format: count, threshold: s.thresholds.connections, floor: 5, how: resources },
   ];
   // A threshold far above the data would flatten the plot: draw it only when within 3× of the data.
   return series
     .map((x) => {
       const max = Math.max(0, ...rows.map((r) => x.value(r) ?? 0).filter(Number.isFinite));
       const shown = x.threshold !== undefined && x.threshold <= Math.max(max, x.floor) * 3 ? x : { ...x, threshold: undefined };
-      return plot(shown, rows, t0, t1);
+      return plot(shown, rows, v);
     })
     .join('');
 }
@@ -180,7 +294,8 @@ function anomalySeries(s: StatusSnapshot, rows: HistoryRow[]): AnomalySeries[] {
   return ANOMALY_SERIES.filter((k) => present.has(k));
 }
 
-function anomalyPlot(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: number): string {
+function anomalyPlot(s: StatusSnapshot, rows: HistoryRow[], view: View): string {
+  const { t0, t1 } = view;
   const watched = anomalySeries(s, rows);
   if (watched.length === 0) return '';
   const x = (t: number) => PAD.left + ((t - t0) / Math.max(1, t1 - t0)) * (W - PAD.left - PAD.right);
@@ -201,16 +316,7 @@ function anomalyPlot(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: numb
   let any = false;
   const lines = watched
     .map((series, i) => {
-      const points = downsample(rows, (r) => r.anomaly?.[series]);
-      const segments: string[][] = [[]];
-      for (const [t, v] of points) {
-        if (v === undefined || !Number.isFinite(v)) {
-          if (segments.at(-1)!.length > 0) segments.push([]);
-          continue;
-        }
-        segments.at(-1)!.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
-      }
-      const drawn = segments.filter((seg) => seg.length > 0);
+      const drawn = segmentsOf(downsample(rows, (r) => r.anomaly?.[series], view.gapMs), x, y);
       if (drawn.length > 0) any = true;
       const label = escapeHtml(`${ANOMALY_LABELS[series]} anomaly score`);
       return drawn
@@ -236,9 +342,10 @@ function anomalyPlot(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: numb
   const levelLegend = levels
     .map((l) => `<li><svg class="swatch" viewBox="0 0 24 8" aria-hidden="true"><line class="level level-${l.key}" x1="0" x2="24" y1="4" y2="4"/></svg>${l.name} ≥ ${escapeHtml(score(l.v))}</li>`)
     .join('');
-  const xAxis = `<text class="axis" x="${PAD.left}" y="${H - 6}">${clock(t0)}</text><text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${clock(t1)} UTC</text>`;
+  const axis = xAxis(view, PAD.left, W - PAD.right, H - PAD.bottom, H - 6);
   const empty = any ? '' : `<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no anomaly score yet</text>`;
-  return `<figure class="plot anomaly"><figcaption>Anomaly score</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Anomaly score over time">${grid}${levelLines}${lines}${empty}${xAxis}</svg><ul class="legend" aria-label="anomaly series">${legend}${levelLegend}</ul></figure>`;
+  const note = resolutionNote('the highest score in the row', rows.length, view);
+  return `<figure class="plot anomaly"><figcaption>Anomaly score<small class="res">${escapeHtml(note)}</small></figcaption><svg viewBox="0 0 ${W} ${H}" data-from="${iso(t0)}" data-to="${iso(t1)}" role="img" aria-label="Anomaly score over time">${grid}${levelLines}${axis}${lines}${empty}</svg><ul class="legend" aria-label="anomaly series">${legend}${levelLegend}</ul></figure>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +353,8 @@ function anomalyPlot(s: StatusSnapshot, rows: HistoryRow[], t0: number, t1: numb
 // level: a level change (escalated, de-escalated) ends the bar at the old level and starts one at
 // the new level; resolved ends it. A `flapping` entry carries the alert's state at the time.
 
-function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1: number): string {
+function timeline(entries: AlertHistoryEntry[], firing: Alert[], view: View): string {
+  const { t0, t1 } = view;
   const lanes = new Map<string, { label: string; spans: { from: number; to: number; level: string; open: boolean }[] }>();
   for (const e of entries) {
     const key = e.alert.fingerprint;
@@ -284,13 +392,13 @@ function timeline(entries: AlertHistoryEntry[], firing: Alert[], t0: number, t1:
       const bars = lane.spans
         .map(
           (s) =>
-            `<rect class="bar ${levelClass(s.level)}" x="${x(s.from).toFixed(1)}" y="${yTop + 3}" width="${Math.max(3, x(s.to) - x(s.from)).toFixed(1)}" height="${laneH - 8}" rx="3"><title>${escapeHtml(lane.label)}: ${escapeHtml(s.level)} ${clock(s.from)}–${s.open ? 'now' : clock(s.to)}</title></rect>`,
+            `<rect class="bar ${levelClass(s.level)}" x="${x(s.from).toFixed(1)}" y="${yTop + 3}" width="${Math.max(3, x(s.to) - x(s.from)).toFixed(1)}" height="${laneH - 8}" rx="3"><title>${escapeHtml(lane.label)}: ${escapeHtml(s.level)} ${axisTime(s.from, view)}–${s.open ? 'now' : axisTime(s.to, view)}</title></rect>`,
         )
         .join('');
       return `<text class="lane" x="${left - 8}" y="${yTop + laneH / 2 + 3}" text-anchor="end">${escapeHtml(lane.label)}</text><line class="grid" x1="${left}" x2="${TW - 10}" y1="${yTop + laneH - 2}" y2="${yTop + laneH - 2}"/>${bars}`;
     })
     .join('');
-  const axis = `<text class="axis" x="${left}" y="${height - 4}">${clock(t0)}</text><text class="axis" x="${TW - 10}" y="${height - 4}" text-anchor="end">${clock(t1)} UTC</text>`;
+  const axis = `<text class="axis" x="${left}" y="${height - 4}">${axisTime(t0, view)}</text><text class="axis" x="${TW - 10}" y="${height - 4}" text-anchor="end">${axisTime(t1, view)} UTC</text>`;
   return `<svg class="timeline" viewBox="0 0 ${TW} ${height}" role="img" aria-label="alert timeline">${rows}${axis}</svg>`;
 }
 
@@ -376,21 +484,45 @@ svg{width:100%;height:auto;display:block}
 .legend .swatch{width:24px;height:8px}.legend .now,.legend .learning{color:var(--muted)}
 .timeline{background:#fff;border:1px solid var(--line);border-radius:8px}
 rect.lv-info{fill:var(--ok)}rect.lv-warning{fill:var(--warn)}rect.lv-error{fill:var(--err)}rect.lv-critical{fill:var(--crit)}
+.plot .res{display:block;font-weight:400;font-size:12px;color:var(--muted)}.day{stroke:var(--line);stroke-width:1;stroke-dasharray:2 3}
+.ranges{margin:24px 0 0;color:var(--muted)}.range{display:inline-block;padding:2px 10px;border:1px solid var(--line);border-radius:6px;background:#fff;color:#2563eb;text-decoration:none}
+a.range[aria-current]{background:#2563eb;color:#fff;border-color:#2563eb}.range.off{color:var(--muted);background:transparent}
 details{margin-top:8px}summary{cursor:pointer;color:var(--muted)}
 `;
 
-/** Localise `<time>` elements and refresh `<main>` every check interval (same origin only). */
+/**
+ * Localise `<time>` elements and refresh `<main>` every check interval (same origin only), with
+ * the page's own query (the chosen range; the server validates it). Only the new body up to its
+ * script is parsed: the new page's `<style>` carries another nonce, which this page's CSP
+ * refuses (a console violation, even in the parser's inert document).
+ */
 function script(refreshSeconds: number): string {
   return `(function(){
 var fmt=function(root){root.querySelectorAll('time[datetime]').forEach(function(el){var d=new Date(el.getAttribute('datetime'));if(!isNaN(d))el.textContent=d.toLocaleTimeString();});};
 fmt(document);
 var every=${Math.round(refreshSeconds * 1000)};
 var tick=function(){if(document.hidden){setTimeout(tick,every);return;}
-fetch(location.pathname,{cache:'no-store',credentials:'same-origin'}).then(function(r){return r.ok?r.text():null;}).then(function(html){
-if(html){var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.querySelector('body');if(next){document.body.replaceChildren.apply(document.body,Array.prototype.slice.call(next.children).filter(function(n){return n.tagName!=='SCRIPT';}));fmt(document);}}
+fetch(location.pathname+location.search,{cache:'no-store',credentials:'same-origin'}).then(function(r){return r.ok?r.text():null;}).then(function(html){
+var from=html?html.indexOf('<body>'):-1,to=html?html.lastIndexOf('<script'):-1;
+if(from>=0&&to>from){var doc=new DOMParser().parseFromString(html.slice(from,to),'text/html');var next=doc.querySelector('body');if(next){document.body.replaceChildren.apply(document.body,Array.prototype.slice.call(next.children).filter(function(n){return n.tagName!=='SCRIPT';}));fmt(document);}}
 }).catch(function(){}).then(function(){setTimeout(tick,every);});};
 setTimeout(tick,every);
 })();`;
+}
+
+/**
+ * The range links (relative, so a proxy's path prefix stays): 24 h, 7 d, 30 d with a store;
+ * without one, 7 d and 30 d are shown disabled with what they need.
+ */
+function rangeNav(range: StatusSnapshot['range']): string {
+  if (range === undefined) return '';
+  const items = (Object.keys(RANGES) as RangeKey[]).map((key) => {
+    const label = RANGES[key].label;
+    if (key !== '24h' && !range.store) return `<span class="range off" aria-disabled="true" data-range="${key}">${label}</span>`;
+    return `<a class="range" href="?range=${key}" data-range="${key}"${key === range.selected ? ' aria-current="page"' : ''}>${label}</a>`;
+  });
+  const note = range.store ? '' : ' <span class="muted">7 d and 30 d need the <code>store</code> option (history kept across restarts, with 5-minute and 1-hour tiers)</span>';
+  return `<nav class="ranges" aria-label="history range">History range: ${items.join(' ')}${note}</nav>`;
 }
 
 /** The page and the nonce its inline style and script carry (for the CSP header). */
@@ -400,10 +532,18 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
   const latest = own?.latest;
   const st = statusWord(s, latest);
   const allRows = s.services.flatMap((x) => x.history);
-  // The x axis spans the retained data (at least 1 s), ending now.
+  const selected = s.range?.selected ?? '24h';
+  // A 7 d or 30 d view (a store query of thousands of rows, ~50 ms at 30 d) refreshes once a minute.
+  // The x axis spans the data within the range (at least 1 s), ending now: the raw rows'
+  // retention for 24 h, 7 or 30 days for the store's tiers.
+  const span = selected === '24h' ? s.retention : RANGES[selected].seconds;
   const t1 = s.now;
   const oldest = Math.min(t1 - 1_000, ...allRows.map((r) => r.timestamp), ...s.alertHistory.map((e) => e.at));
-  const t0 = Math.max(oldest, t1 - s.retention * 1000);
+  const t0 = Math.max(oldest, t1 - span * 1000);
+  const viewOf = (rows: HistoryRow[]): View => {
+    const resolution = rowResolution(rows);
+    return { t0, t1, resolution, gapMs: gapOf(rows, Math.max(s.checkInterval, resolution ?? 0) * 1000) };
+  };
   const cards = latest
     ? [
         card('Requests / s', latest.requestRate.toFixed(2)),
@@ -416,10 +556,14 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
       ].join('')
     : '';
   const servicePlots = s.services
-    .map(
-      (svc) =>
-        `<section class="service"><h2>History${s.services.length > 1 ? ` · ${escapeHtml(svc.serviceId)}` : ''} <span class="meta">(${svc.history.length} checks, every ${escapeHtml(s.checkInterval)} s)</span></h2><div class="plots">${plots(s, svc.history, t0, t1)}${anomalyPlot(s, svc.history, t0, t1)}</div></section>`,
-    )
+    .map((svc) => {
+      const view = viewOf(svc.history);
+      const rowsMeta =
+        view.resolution === undefined
+          ? `${svc.history.length} checks, every ${escapeHtml(s.checkInterval)} s`
+          : `${svc.history.length} ${resolutionName(view.resolution)} rows of ${svc.history.reduce((n, r) => n + (r.rows ?? 1), 0)} checks, last ${RANGES[selected].label}`;
+      return `<section class="service"><h2>History${s.services.length > 1 ? ` · ${escapeHtml(svc.serviceId)}` : ''} <span class="meta">(${rowsMeta})</span></h2><div class="plots">${plots(s, svc.history, view)}${anomalyPlot(s, svc.history, view)}</div></section>`;
+    })
     .join('');
   const readyText = s.ready.ready ? 'ready' : `not ready: ${s.ready.reason ?? ''}`;
   const html = `<!doctype html>
@@ -431,9 +575,9 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
 <main><div class="cards">${cards}</div>
 <h2>Firing alerts</h2>${firingTable(s.firing, s.now)}
 <h2>Checks</h2>${checksTable(latest)}
-${servicePlots}
-<h2>Alert timeline</h2>${timeline(s.alertHistory, s.firing, t0, t1)}${transitionsTable(s.alertHistory)}
-<p class="meta">Rendered ${time(s.now)} · plots show each bucket's maximum · dashed line: the rule's ERROR level${s.anomaly !== undefined ? '; on the anomaly plot, the anomaly rule\'s levels' : ''}.</p></main>
-<script nonce="${nonce}">${script(Math.min(60, Math.max(2, s.checkInterval)))}</script></body></html>`;
+${rangeNav(s.range)}${servicePlots}
+<h2>Alert timeline</h2>${timeline(s.alertHistory, s.firing, viewOf([]))}${transitionsTable(s.alertHistory)}
+<p class="meta">Rendered ${time(s.now)} · a plot of more than ${MAX_POINTS} rows draws each point as the maximum of its rows (a spike stays visible); no line crosses a stretch without data · dashed line: the rule's ERROR level${s.anomaly !== undefined ? '; on the anomaly plot, the anomaly rule\'s levels' : ''}.</p></main>
+<script nonce="${nonce}">${script(selected === '24h' ? Math.min(60, Math.max(2, s.checkInterval)) : 60)}</script></body></html>`;
   return { html, nonce };
 }

@@ -6,7 +6,7 @@
  * | `/health/live` | 200 while the process answers (Kubernetes liveness) |
  * | `/health/ready` | 200, or 503 while an alert fires at ERROR or CRITICAL, or once shutdown began |
  * | `/health` | JSON: the latest HealthMetrics per service, the firing alerts, the check results |
- * | `/` | an HTML page: status, plots over the retained history (anomaly scores with the `anomaly` option), alert timeline |
+ * | `/` | an HTML page: status, plots over the retained history (anomaly scores with the `anomaly` option), alert timeline; with a store, `/?range=7d` and `/?range=30d` plot the store's 5-minute tier (anything else: 24 h) |
  *
  * With a token, `/` and `/health` need `Authorization: Bearer <token>` (or HTTP Basic with the
  * token as password, so a browser can prompt); the probes stay open and say only ready or not.
@@ -22,7 +22,7 @@ import type { HealthMonitor } from '../monitor/index.js';
 import { MonitoringLevel, highestLevel, type HealthMetrics } from '../model/index.js';
 import { ignoreServer } from '../instrumentation/index.js';
 import type { RuleConfig } from '../config/index.js';
-import { renderPage, type StatusSnapshot } from './page.js';
+import { RANGES, parseRange, renderPage, type RangeKey, type StatusSnapshot } from './page.js';
 
 export interface StatusServerOptions {
   /** TCP port; 0 picks a free one (read it back from `server.port`). */
@@ -185,13 +185,19 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
     };
   };
 
-  const snapshot = (): StatusSnapshot => {
+  /**
+   * 24 h: the raw rows in memory, as retained. 7 d and 30 d (only with a store): the monitor's
+   * history since then, which reads the store's tiers (the 5-minute one by default).
+   */
+  const snapshot = (range: RangeKey): StatusSnapshot => {
     const c = monitor.config;
+    const now = Date.now();
+    const since = range === '24h' ? undefined : now - RANGES[range].seconds * 1000;
     const ids = [c.serviceName, ...[...latest.keys()].filter((id) => id !== c.serviceName)];
-    const alertHistory = monitor.alertHistory();
+    const alertHistory = monitor.alertHistory(since === undefined ? {} : { since });
     return {
       serviceName: c.serviceName,
-      now: Date.now(),
+      now,
       checkInterval: c.checkInterval,
       retention: c.metricsRetention,
       shuttingDown: draining,
@@ -200,7 +206,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
       services: ids.slice(0, 10).map((id) => ({
         serviceId: id,
         latest: latest.get(id) ?? (id === c.serviceName ? monitor.latest() : undefined),
-        history: monitor.history(id),
+        history: since === undefined ? monitor.history(id) : monitor.history(id, { since }),
       })),
       firing: monitor.firingAlerts(),
       alertHistory: alertHistory.slice(-MAX_TIMELINE_ENTRIES),
@@ -220,6 +226,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
             },
           }
         : {}),
+      range: { selected: range, store: c.store !== undefined },
     };
   };
 
@@ -263,7 +270,8 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
       return json(req, res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="otel-health", charset="UTF-8"' });
     }
     if (path === '/health') return json(req, res, 200, healthBody());
-    const { html, nonce } = renderPage(snapshot());
+    const range = parseRange(q < 0 ? '' : rawUrl.slice(q + 1), monitor.config.store !== undefined);
+    const { html, nonce } = renderPage(snapshot(range));
     return send(req, res, 200, html, 'text/html; charset=utf-8', {
       'content-security-policy': [
         "default-src 'none'",

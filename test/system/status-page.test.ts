@@ -1,8 +1,9 @@
 /**
  * The status page in a real browser: headless Chromium (Debian package `chromium`) loads the page
  * of a running service with a firing alert; the test reads the DOM after scripts ran and saves a
- * screenshot to test-output/status-page.png (and status-page-anomaly.png: a service with anomaly rules). Without /usr/bin/chromium the test fails when CI is
- * set and is skipped otherwise.
+ * screenshot to test-output/status-page.png (and status-page-anomaly.png: a service with anomaly
+ * rules; status-page-7d.png: the 7 d range of a service with a store holding three days). Without
+ * /usr/bin/chromium the test fails when CI is set and is skipped otherwise.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, statusServerOf } from '../../src/index.js';
+import { HistoryStore, histogramOf } from '../../src/history/store/index.js';
+import { MonitoringLevel } from '../../src/model/index.js';
 import { close, listen, request } from '../../support/http.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -207,6 +210,112 @@ test(
     } finally {
       await monitor.shutdown();
       await close(app);
+    }
+  },
+);
+
+test(
+  'headless Chromium: with a store, the range links lead to 7 d and 30 d of 5-minute rows; the refresh keeps the range; a bogus range is 24 h',
+  { skip: !HAVE_CHROMIUM && !process.env.CI ? `no ${CHROMIUM} (apt-get install chromium); set CI to make this a failure` : false, timeout: 240_000 },
+  async (t) => {
+    if (!HAVE_CHROMIUM) assert.fail(`${CHROMIUM} is missing: the CI image must install the Debian package chromium`);
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const dir = mkdtempSync(path.join(tmpdir(), 'otel-health-page-store-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const storePath = path.join(dir, 'catalog.store');
+
+    // What a previous process left: three days of 60 s checks, p95 70 ms but 1 s for the hour
+    // two days ago.
+    const now = Date.now();
+    const start = Math.floor((now - 3 * DAY) / 300_000) * 300_000;
+    const slowFrom = Math.floor((now - 2 * DAY) / HOUR) * HOUR;
+    const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400, now: () => now });
+    for (let ts = start; ts < now - 60_000; ts += 60_000) {
+      const slow = ts >= slowFrom && ts < slowFrom + HOUR;
+      const p = slow ? 1.02 : 0.07;
+      store.appendRow({
+        serviceId: 'catalog', timestamp: ts, windowSeconds: 60, status: 'healthy', level: MonitoringLevel.INFO,
+        requestCount: 20, operationCount: 0, requestRate: 20 / 60, errorCount: 0, errorRate: 0,
+        responseTime: { avg: p, p50: p, p95: p, p99: p, max: p }, cpu: 0.25, memory: { utilization: 0.4 }, connections: 2,
+        checksFailed: 0, alertsFiring: 0, latency: histogramOf(Array.from({ length: 20 }, (_, i) => (slow ? 1 : 0.05) + i * 0.001)),
+      });
+    }
+    await store.maintain(now);
+    await store.close();
+
+    const monitor = await startHealthMonitoring({
+      serviceName: 'catalog',
+      hostMetrics: false,
+      loggerProvider: new LoggerProvider(),
+      checkInterval: 3600, // no check of its own during the test: the page refreshes every 60 s
+      startupMessage: false,
+      store: { path: storePath },
+      statusServer: { port: 0 },
+    });
+    // Which history each page render asked for (the status server calls monitor.history per render).
+    const asked: (number | undefined)[] = [];
+    const history = monitor.history.bind(monitor);
+    monitor.history = (id, query) => {
+      asked.push(query?.since);
+      return history(id, query);
+    };
+    try {
+      const base = `${statusServerOf(monitor)!.url}/`;
+      const links = (dom: string): Record<string, string> =>
+        Object.fromEntries(
+          [...(/<nav class="ranges"[^>]*>(.*?)<\/nav>/s.exec(dom)?.[1] ?? '').matchAll(/<a class="range"[^>]*href="([^"]*)"[^>]*data-range="([a-z0-9]+)"([^>]*)>/g)].map(
+            (m) => [m[2]!, m[3]!.includes('aria-current') ? `current ${m[1]}` : m[1]!],
+          ),
+        );
+      const p95 = (dom: string) => {
+        const fig = /<figure class="plot"><figcaption>p95 response time(.*?)<\/figure>/s.exec(dom)?.[1] ?? '';
+        const svg = /data-from="([^"]+)" data-to="([^"]+)"/.exec(fig);
+        const xs = [...fig.matchAll(/<polyline class="line" points="([^"]*)"/g)].flatMap((m) => m[1]!.trim().split(/\s+/).map((pt) => Number(pt.split(',')[0])));
+        return { note: /<small class="res">([^<]*)</.exec(fig)?.[1] ?? '', from: Date.parse(svg?.[1] ?? ''), to: Date.parse(svg?.[2] ?? ''), xs, fig };
+      };
+
+      // 24 h: the raw rows, and the links.
+      const { stdout: first } = await chromium(['--dump-dom'], base);
+      assert.deepEqual(links(first), { '24h': 'current ?range=24h', '7d': '?range=7d', '30d': '?range=30d' });
+      assert.match(p95(first).note, /^raw rows, one per check/);
+
+      // Follow the 7 d link as the browser resolves it, and let the page refresh once (virtual
+      // time: the refresh is due after 60 s).
+      const sevenDays = new URL(links(first)['7d']!, base).href;
+      asked.length = 0;
+      const { stdout: week, stderr } = await chromium(['--virtual-time-budget=75000', '--dump-dom'], sevenDays);
+      const weekAsks = asked.filter((since) => since !== undefined && Math.abs(since - (Date.now() - 7 * DAY)) < 5 * 60_000);
+      assert.ok(weekAsks.length >= 2, `the page and its refresh both asked for 7 days: ${JSON.stringify(asked)}`);
+      assert.equal(asked.filter((since) => since === undefined).length, 0, 'the refresh did not fall back to 24 h');
+      assert.equal(links(week)['7d'], 'current ?range=7d', 'after the refresh, still 7 d');
+      const w = p95(week);
+      assert.match(w.note, /^5-minute rows, p95 from merged histograms; drawn as 400 points/);
+      assert.ok(w.to - w.from > 2.9 * DAY, `the x axis spans the three days: ${new Date(w.from).toISOString()} .. ${new Date(w.to).toISOString()}`);
+      assert.ok(w.xs.length > 300 && w.xs.length <= 400, `${w.xs.length} points`);
+      assert.ok(Math.min(...w.xs) < 66 && Math.max(...w.xs) > 545, 'the points span the plot from the first day to now');
+      assert.match(w.fig, /<text class="axis"[^>]*>1\.0\d s<\/text>/, 'the slow hour two days ago sets the y axis');
+      assert.ok((w.fig.match(/<line class="day"/g) ?? []).length >= 2, 'a line at each UTC midnight');
+      assert.doesNotMatch(stderr, /Refused to (load|execute|apply)|Content Security Policy/, 'no CSP violation');
+
+      const { stdout: month } = await chromium(['--dump-dom'], new URL(links(week)['30d']!, sevenDays).href);
+      assert.equal(links(month)['30d'], 'current ?range=30d');
+      assert.match(month, /\(\d+ 5-minute rows of \d+ checks, last 30 d\)/);
+
+      // A bogus range: the 24 h page, nothing of it on the page.
+      const { stdout: bogus } = await chromium(['--dump-dom'], `${base}?range=%3Cb%3Ex%3C%2Fb%3E`);
+      assert.equal(links(bogus)['24h'], 'current ?range=24h');
+      assert.match(p95(bogus).note, /^raw rows, one per check/);
+      assert.doesNotMatch(bogus, /<b>x<\/b>|%3Cb/);
+
+      mkdirSync(OUTPUT, { recursive: true });
+      const screenshot = path.join(OUTPUT, 'status-page-7d.png');
+      rmSync(screenshot, { force: true });
+      await chromium([`--screenshot=${screenshot}`], sevenDays);
+      assert.ok(statSync(screenshot).size > 10_000, 'a screenshot was written');
+      t.diagnostic(`screenshot: ${screenshot}`);
+    } finally {
+      await monitor.shutdown();
     }
   },
 );

@@ -1,9 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, startStatusServer, statusServerOf, type HealthMonitor, type StatusServer } from '../../src/index.js';
 import { loadConfig } from '../../src/config/index.js';
+import { HistoryStore, histogramOf } from '../../src/history/store/index.js';
+import { MonitoringLevel } from '../../src/model/index.js';
 import { close, listen, request, type Response } from '../../support/http.js';
 
 const TOKEN = 'a-status-token-of-32-characters!';
@@ -384,5 +389,245 @@ describe('status server configuration', () => {
     const fromOptions = issues(() => loadConfig({ statusServer: { host: '::', token: 'hunter2' } }, {}));
     assert.deepEqual(fromOptions.map((i) => i.path).sort(), ['statusServer.port', 'statusServer.token']);
     assert.doesNotMatch(JSON.stringify(fromOptions), /hunter2/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: with a store, the page plots 24 h (the raw rows), 7 d and 30 d (the store's tiers).
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Fill a store at `storePath` with rows of `serviceId` every `stepMs` from `from` to `to` (epoch
+ * ms), 20 requests each, one of them an error; p95 about 70 ms except where `slow` says (about
+ * 1 s); no row inside `gap`. Closed before it returns, as a previous process would leave it.
+ */
+async function fillStore(
+  storePath: string,
+  o: { serviceId: string; from: number; to: number; stepMs: number; now: number; slow?: [number, number]; gap?: [number, number]; anomaly?: boolean },
+): Promise<number> {
+  const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400, now: () => o.now });
+  let rows = 0;
+  for (let ts = o.from; ts <= o.to; ts += o.stepMs) {
+    if (o.gap !== undefined && ts >= o.gap[0] && ts < o.gap[1]) continue;
+    const slow = o.slow !== undefined && ts >= o.slow[0] && ts < o.slow[1];
+    const latencies = Array.from({ length: 20 }, (_, i) => (slow ? 1 : 0.05) + i * 0.001);
+    const p = slow ? 1.02 : 0.07;
+    store.appendRow({
+      serviceId: o.serviceId, timestamp: ts, windowSeconds: o.stepMs / 1000, status: 'healthy', level: MonitoringLevel.INFO,
+      requestCount: 20, operationCount: 0, requestRate: 20_000 / o.stepMs, errorCount: 1, errorRate: 0.05,
+      responseTime: { avg: p, p50: p, p95: p, p99: p, max: p },
+      cpu: 0.2 + 0.1 * Math.sin(ts / HOUR), memory: { utilization: 0.4 }, connections: 3 + (rows % 5),
+      checksFailed: 0, alertsFiring: 0, latency: histogramOf(latencies),
+      ...(o.anomaly === true ? { anomaly: { response_time: (rows % 100) / 100 } } : {}),
+    });
+    rows++;
+  }
+  await store.maintain(o.now);
+  await store.close();
+  return rows;
+}
+
+/** One plot of the page by its title: caption note, svg range, polylines as [x, y] points, grid labels. */
+function plotOf(html: string, title: string) {
+  const figure = new RegExp(`<figure class="plot[^"]*"><figcaption>${title}(.*?)</figure>`, 's').exec(html)?.[1];
+  assert.ok(figure !== undefined, `the page has the plot ${title}`);
+  const note = /<small class="res">([^<]*)<\/small>/.exec(figure)?.[1] ?? '';
+  const svg = /<svg[^>]*data-from="([^"]+)" data-to="([^"]+)"/.exec(figure);
+  assert.ok(svg !== null, 'the svg names its time range');
+  const lines = [...figure.matchAll(/<polyline class="a?line[^"]*"(?: data-series="[a-z_]+")? points="([^"]*)"/g)].map((m) =>
+    m[1]!.trim().split(/\s+/).map((pt) => pt.split(',').map(Number) as [number, number]),
+  );
+  const labels = [...figure.matchAll(/<text class="axis"[^>]*text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]!);
+  return { figure, note, from: Date.parse(svg[1]!), to: Date.parse(svg[2]!), lines, labels };
+}
+
+/** The range links: key → 'current' | 'link' | 'disabled'. */
+function rangeLinks(html: string): Record<string, string> {
+  const nav = /<nav class="ranges"[^>]*>(.*?)<\/nav>/s.exec(html)?.[1];
+  assert.ok(nav !== undefined, 'the page has the range links');
+  const out: Record<string, string> = {};
+  for (const m of nav.matchAll(/<(a|span) class="range[^"]*"([^>]*)>/g)) {
+    const key = /data-range="([a-z0-9]+)"/.exec(m[2]!)?.[1] ?? '?';
+    if (m[1] === 'span') {
+      assert.match(m[2]!, /aria-disabled="true"/);
+      out[key] = 'disabled';
+    } else {
+      assert.equal(/href="([^"]*)"/.exec(m[2]!)?.[1], `?range=${key}`, 'a relative link to the range');
+      out[key] = m[2]!.includes('aria-current="page"') ? 'current' : 'link';
+    }
+  }
+  return out;
+}
+
+describe('history ranges with a store: 24 h raw, 7 d and 30 d from the 5-minute tier', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'otel-health-status-range-'));
+  const storePath = path.join(dir, 'orders.store');
+  let monitor: HealthMonitor;
+  let status: StatusServer;
+  let now: number;
+  // Three days of 60 s checks ending 2 minutes ago; one slow 5-minute bucket two days ago; no
+  // check for 6 hours from 36 h ago (the process was down).
+  let start: number;
+  let slowFrom: number;
+  before(async () => {
+    now = Date.now();
+    start = Math.floor((now - 3 * DAY) / 300_000) * 300_000;
+    slowFrom = Math.floor((now - 2 * DAY) / 300_000) * 300_000;
+    await fillStore(storePath, {
+      serviceId: 'orders', from: start, to: now - 120_000, stepMs: 60_000, now,
+      slow: [slowFrom, slowFrom + 300_000], gap: [now - 36 * HOUR, now - 30 * HOUR],
+    });
+    // Checks every 60 s, as the store's rows: the in-memory history holds a day of them (the
+    // first check is due after the tests ran).
+    monitor = await startHealthMonitoring({ ...quiet, checkInterval: 60, serviceName: 'orders', startupMessage: false, store: { path: storePath }, statusServer: { port: 0 } });
+    status = statusServerOf(monitor)!;
+  });
+  after(async () => {
+    await monitor.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('/ shows 24 h of the raw rows as before, with links to 7 d and 30 d', async () => {
+    const res = await get(status, '/');
+    assert.equal(res.status, 200);
+    assert.deepEqual(rangeLinks(res.body), { '24h': 'current', '7d': 'link', '30d': 'link' });
+    const raw = monitor.history('orders');
+    assert.ok(raw.length > 1000 && raw.every((r) => r.resolution === undefined), `the raw rows taken back from the store: ${raw.length}`);
+    assert.match(res.body, new RegExp(`\\(${raw.length} checks, every 60 s\\)`));
+    const p95 = plotOf(res.body, 'p95 response time');
+    assert.match(p95.note, /^raw rows, one per check; drawn as 400 points, each the maximum of \d\.\d rows$/);
+    assert.equal(p95.lines.length, 1, 'one line: no gap in the last 24 h');
+    assert.ok(p95.lines[0]!.length <= 400, `${p95.lines[0]!.length} points`);
+    assert.ok(p95.to - p95.from <= DAY && p95.to - p95.from > 23 * HOUR, 'the x axis spans the retained day');
+    assert.equal(p95.labels[2], '100 ms', 'no slow row in the last day: the y axis stays at its floor');
+  });
+
+  it('/?range=7d plots the 5-minute rows since 7 days ago: the days of data, the slow bucket, the gap unjoined', async () => {
+    const res = await get(status, '/?range=7d');
+    assert.equal(res.status, 200);
+    assert.deepEqual(rangeLinks(res.body), { '24h': 'link', '7d': 'current', '30d': 'link' });
+    const tier = monitor.history('orders', { since: Date.now() - 7 * DAY });
+    assert.ok(tier.length > 700 && tier.every((r) => r.resolution === 300), `5-minute rows: ${tier.length}`);
+    const meta = /\((\d+) 5-minute rows of (\d+) checks, last 7 d\)/.exec(res.body);
+    assert.ok(meta !== null, 'the section says what the rows are');
+    assert.ok(Math.abs(Number(meta[1]) - tier.length) <= 1, `${meta[1]} rows shown, ${tier.length} in the tier`);
+    assert.equal(Number(meta[2]), tier.reduce((n, r) => n + r.rows!, 0) + (Number(meta[1]) - tier.length) * 5);
+
+    const p95 = plotOf(res.body, 'p95 response time');
+    assert.match(p95.note, /^5-minute rows, p95 from merged histograms; drawn as 400 points, each the maximum of \d\.\d rows$/);
+    assert.ok(p95.from <= start + 300_000 && p95.from >= start - 1000, 'the x axis starts at the oldest row, three days ago');
+    assert.ok(Math.abs(p95.to - now) < 60_000, 'and ends now');
+    assert.equal(p95.lines.length, 2, 'the 6 hours without checks break the line');
+    const xs = p95.lines.flat().map(([x]) => x);
+    assert.ok(xs[0]! < 66 && xs.at(-1)! > 545, `points span the width (three days): ${xs[0]}..${xs.at(-1)}`);
+    // The gap: 36 h to 30 h ago, on a 3-day axis of 486 px from x = 64.
+    const gapX = (t: number) => 64 + ((t - p95.from) / (p95.to - p95.from)) * 486;
+    assert.ok(p95.lines[0]!.at(-1)![0] <= gapX(now - 36 * HOUR) + 1 && p95.lines[1]![0]![0] >= gapX(now - 30 * HOUR) - 1, 'no point inside the gap');
+    // The slow bucket (merged p95 of latencies 1.000–1.019 s) is the plot's maximum.
+    assert.match(p95.labels[2]!, /^1\.0\d s$/, `y axis top: ${p95.labels[2]}`);
+    const top = Math.min(...p95.lines.flat().map(([, y]) => y));
+    assert.ok(top < 25, 'a point at the top of the plot: the slow bucket');
+    // Counts stay exact in the tier: 1 error of 20 requests.
+    assert.match(plotOf(res.body, 'Error rate').figure, /<span class="now">5\.0%<\/span>/);
+    assert.match(plotOf(res.body, 'CPU').note, /^5-minute rows, mean over the row/);
+    // Dates on the axis and a line per UTC midnight.
+    assert.match(p95.figure, /<text class="axis"[^>]*>\d\d-\d\d \d\d:\d\d<\/text>/);
+    assert.ok((p95.figure.match(/<line class="day"/g) ?? []).length >= 2);
+  });
+
+  it('/?range=30d reads the same tier with its own link current; the refresh keeps the query', async () => {
+    const res = await get(status, '/?range=30d');
+    assert.equal(res.status, 200);
+    assert.deepEqual(rangeLinks(res.body), { '24h': 'link', '7d': 'link', '30d': 'current' });
+    assert.match(res.body, /5-minute rows of \d+ checks, last 30 d\)/);
+    const p95 = plotOf(res.body, 'p95 response time');
+    assert.match(p95.note, /^5-minute rows, p95 from merged histograms/);
+    assert.ok(p95.to - p95.from > 2.9 * DAY, 'the data\'s three days');
+    assert.match(res.body, /fetch\(location\.pathname\+location\.search,/, 'the refresh asks for the same range');
+    assert.match(res.body, /var every=60000;/, 'a tier view refreshes once a minute');
+    const csp = String(res.headers['content-security-policy']);
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]+'/);
+  });
+
+  it('any other range is 24 h, never an error and never echoed', async () => {
+    const bogus = [
+      'range=', 'range=7D', 'range=1y', 'range=365d', 'range=7d%00', 'range=%207d', 'range=%E0%A4%A', 'range=%ZZ',
+      'range=%3Cscript%3Ealert(1)%3C%2Fscript%3E', 'range=<img%20src=x>', 'RANGE=7d', 'range[]=7d', 'range', '&&&=', 'range=7d%2F..',
+    ];
+    for (const query of bogus) {
+      const res = await get(status, `/?${query}`);
+      assert.equal(res.status, 200, query);
+      assert.deepEqual(rangeLinks(res.body), { '24h': 'current', '7d': 'link', '30d': 'link' }, query);
+      assert.match(plotOf(res.body, 'p95 response time').note, /^raw rows, one per check/, query);
+      assert.doesNotMatch(res.body, /<script>alert|<img src=x|%3Cscript|7D|365d/, `nothing of ${query} in the page`);
+    }
+    const head = await get(status, '/?range=30d', { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+  });
+
+  it('with a token, every range needs it', async () => {
+    const server = await startStatusServer(monitor, { port: 0, token: TOKEN });
+    try {
+      assert.equal((await get(server, '/?range=7d')).status, 401);
+      const ok = await get(server, '/?range=7d', { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(ok.status, 200);
+      assert.equal(rangeLinks(ok.body)['7d'], 'current');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('history ranges without a store', () => {
+  it('7 d and 30 d are shown disabled with what they need; ?range=7d is 24 h', async () => {
+    const monitor = await startHealthMonitoring({ ...quiet, serviceName: 'memory-only', startupMessage: false, statusServer: { port: 0 } });
+    try {
+      await monitor.monitorService();
+      const status = statusServerOf(monitor)!;
+      for (const query of ['', '?range=7d', '?range=30d']) {
+        const res = await get(status, `/${query}`);
+        assert.equal(res.status, 200);
+        assert.deepEqual(rangeLinks(res.body), { '24h': 'current', '7d': 'disabled', '30d': 'disabled' }, query);
+        assert.match(res.body, /7 d and 30 d need the <code>store<\/code> option/);
+        assert.doesNotMatch(res.body, /href="\?range=(7|30)d"/);
+        assert.match(res.body, /\(1 checks, every 3600 s\)/);
+      }
+    } finally {
+      await monitor.shutdown();
+    }
+  });
+});
+
+describe('30 days of 5-minute rows on the page', () => {
+  it('each plot is drawn from at most 400 points: the page stays under 500 KB', async (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'otel-health-status-30d-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const storePath = path.join(dir, 'month.store');
+    const now = Date.now();
+    await fillStore(storePath, { serviceId: 'month', from: now - 30 * DAY + 600_000, to: now - 60_000, stepMs: 300_000, now, anomaly: true });
+    const monitor = await startHealthMonitoring({
+      ...quiet, serviceName: 'month', startupMessage: false, store: { path: storePath }, statusServer: { port: 0 },
+      anomaly: { series: ['response_time'] },
+    });
+    t.after(() => monitor.shutdown());
+    const rows = monitor.history('month', { since: Date.now() - 30 * DAY });
+    assert.ok(rows.length > 8500, `a month of 5-minute rows: ${rows.length}`);
+    const res = await get(statusServerOf(monitor)!, '/?range=30d');
+    assert.equal(res.status, 200);
+    t.diagnostic(`30 d page: ${res.body.length} bytes`);
+    assert.ok(res.body.length < 500_000, `${res.body.length} bytes`);
+    for (const title of ['Error rate', 'p95 response time', 'CPU', 'Memory', 'Open connections', 'Anomaly score']) {
+      const plot = plotOf(res.body, title);
+      assert.equal(plot.lines.length, 1, title);
+      assert.equal(plot.lines[0]!.length, 400, `${title}: 400 points for ${rows.length} rows`);
+      assert.match(plot.note, /drawn as 400 points, each the maximum of 2\d rows$/, title);
+    }
+    // The maximum of each bucket: the anomaly score's 0.99 rows (one in every 100) reach the top.
+    const scores = plotOf(res.body, 'Anomaly score').lines[0]!.map(([, y]) => y);
+    assert.ok(Math.min(...scores) < 12, 'the highest scores are drawn');
   });
 });
