@@ -11,6 +11,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Attributes } from '@opentelemetry/api';
 import { Child } from './children.js';
+import { prng } from './random.js';
 import { KNOWN_METHODS } from '../src/instrumentation/http/methods.js';
 
 /** Templates the node:http server names with setRoute (`/gen/<n>/:id`, n below this): more than the series cap. */
@@ -39,17 +40,8 @@ export function isRegisteredTemplate(route: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // The client.
 
-/** mulberry32: a seeded PRNG, so a failing mix can be replayed from the seed it prints. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded PRNG, so a failing mix can be replayed from the seed it prints.
+export { prng };
 
 /** Methods llhttp accepts (all of http.METHODS but CONNECT, which never becomes a request). */
 const WELL_FORMED_METHODS = http.METHODS.filter((m) => m !== 'CONNECT');

@@ -8,16 +8,7 @@ import { histogramOf, type MetricRow, type StoredHistogram } from '../../src/his
 export const START = Date.UTC(2026, 0, 1);
 
 /** A deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng as rng } from '../../support/random.js';
 
 /** `n` log-normal latencies (seconds) around `median`. */
 export function latencies(random: () => number, n: number, median = 0.05, sigma = 0.8): number[] {
