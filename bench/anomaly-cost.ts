@@ -49,6 +49,7 @@ import { AnomalyScorer } from '../src/evaluator/index.js';
 import { loadConfig } from '../src/config/index.js';
 import type { DerivedHealthMetrics } from '../src/model/index.js';
 import { formatSpread, median, spread } from './stats.js';
+import { prng } from '../support/random.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -78,16 +79,7 @@ const GOAL_BYTES_PER_SERIES = 64 * 1024;
 // ---------------------------------------------------------------------------------------------
 // Statistics: seeded PRNG, shuffle, bootstrap.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = prng;
 
 function shuffle<T>(xs: T[], rng: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
