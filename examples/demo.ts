@@ -45,6 +45,12 @@
  * DEMO_STATIC_LATENCY=off (default on): no static latency rule; the spike is caught by
  * anomaly:response_time alone.
  *
+ * History and alert state survive restarts: the demo keeps them in the store
+ * `.otel-health/demo.store` (DEMO_STORE=<path> elsewhere; delete the file to start afresh) and
+ * serves the status page on 127.0.0.1 (DEMO_STATUS_PORT, default a free port; the start-up line
+ * and the demo print its URL). A second run's page shows the first run's checks in its history
+ * plots, and the demo says how many it found.
+ *
  * The load generator is a child process (this file with the argument `load`): at most 24
  * concurrent keep-alive requests, to 127.0.0.1 only, each worker pausing 20–100 ms between
  * requests (a closed loop: when the service slows down, the request rate drops, as with real
@@ -57,7 +63,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setRoute, startHealthMonitoring, type Alert, type AlertTransition, type HealthMetrics } from '../src/index.js';
+import path from 'node:path';
+import { setRoute, startHealthMonitoring, statusServerOf, type Alert, type AlertTransition, type HealthMetrics } from '../src/index.js';
 
 /** DEMO_PHASE_SECONDS: every phase's length in seconds (≥ 3), for a shorter run. */
 function phaseSeconds(env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -88,6 +95,10 @@ const STATIC_LATENCY = staticLatency();
  * latency to be known, so that what lies far outside it stands out.
  */
 const ANOMALY_WARMUP = 30;
+/** DEMO_STORE: where the demo keeps history and alert state between runs. */
+const STORE_PATH = process.env.DEMO_STORE || path.join('.otel-health', 'demo.store');
+/** DEMO_STATUS_PORT: the status page's port on 127.0.0.1; default 0, a free port. */
+const STATUS_PORT = Number(process.env.DEMO_STATUS_PORT || 0);
 /** The steady phase is never shorter than this: the warm-up, then 15 checks judged before the spike. */
 const STEADY_MIN_SECONDS = 45;
 
@@ -244,6 +255,9 @@ async function main(): Promise<void> {
     // Rules anomaly:response_time and anomaly:error_rate, default levels (WARNING at score ≥ 0.99),
     // judging after ANOMALY_WARMUP checks instead of 64.
     anomaly: { series: ['response_time', 'error_rate'], warmup: ANOMALY_WARMUP },
+    // History and alert state in a file: a second run starts with the first run's checks.
+    store: { path: STORE_PATH },
+    statusServer: { port: STATUS_PORT },
   });
 
   const cpu = os.cpus();
@@ -256,6 +270,13 @@ async function main(): Promise<void> {
     `rules: ${STATIC_LATENCY ? 'response_time (static: p95 ≥ 1 s ERROR)' : 'no static latency rule (DEMO_STATIC_LATENCY=off)'}, ` +
       `error_rate (static: ≥ 10 % ERROR), anomaly:response_time and anomaly:error_rate ` +
       `(WARNING at anomaly score ≥ 0.99; learning for the first ${ANOMALY_WARMUP} checks)`,
+  );
+  const earlier = monitor.history();
+  console.log(
+    `status page: ${statusServerOf(monitor)?.url ?? 'not started'}; store ${STORE_PATH}: ` +
+      (earlier.length > 0
+        ? `${earlier.length} checks from earlier runs (since ${new Date(earlier[0]!.timestamp).toISOString()}), in the page's history plots`
+        : 'empty (a second run of the demo shows this run in its history)'),
   );
   const printAlerts = !embeddedConsoleSink();
 

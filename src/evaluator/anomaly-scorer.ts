@@ -147,7 +147,7 @@ function anomalyRule(series: AnomalySeries, config: AnomalyConfig): RuleDefiniti
     resolvedMessage: (c) =>
       c.staleSeconds !== undefined
         ? `${c.serviceId}: ${label}: no data for ${formatDuration(c.staleSeconds)}, resolved after ${formatDuration(c.seconds)}`
-        : `${c.serviceId}: ${observed(c)} usual again (anomaly score ${formatScore(c.value)} < ${formatScore(c.threshold)}), resolved after ${formatDuration(c.seconds)}`,
+        : `${c.serviceId}: ${observed(c)} no longer unusual (anomaly score ${formatScore(c.value)} < ${formatScore(c.threshold)}), resolved after ${formatDuration(c.seconds)}`,
   };
   if (config.warning !== undefined) rule.warning = config.warning;
   if (config.error !== undefined) rule.error = config.error;
