@@ -132,11 +132,14 @@ export interface DerivedHealthMetrics {
  */
 export interface LatencyHistogram {
   scale: number;
+  /** Values that were exactly zero (or below the smallest bucket). */
   zeroCount: number;
   /** Bucket index of counts[0]. */
   offset: number;
   counts: number[];
+  /** Sum of the values. */
   sum: number;
+  /** Smallest and largest value (0 when empty in a stored row). */
   min: number;
   max: number;
 }

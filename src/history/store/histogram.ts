@@ -10,19 +10,10 @@
  * Negative values are not kept (durations are never negative).
  */
 
-export interface StoredHistogram {
-  scale: number;
-  /** Values that were exactly zero (or below the smallest bucket). */
-  zeroCount: number;
-  /** Bucket index of counts[0]. */
-  offset: number;
-  counts: number[];
-  /** Sum of the values. */
-  sum: number;
-  /** Smallest and largest value (0 when empty). */
-  min: number;
-  max: number;
-}
+import type { LatencyHistogram } from '../../model/index.js';
+
+/** The shape the evaluator hands over (model's LatencyHistogram): min and max are 0 when empty. */
+export type StoredHistogram = LatencyHistogram;
 
 export const MAX_SCALE = 20;
 const MIN_SCALE = -10;
