@@ -185,17 +185,28 @@ export class WebhookSink implements Sink {
 
   private async attempt(body: string): Promise<{ ok: boolean; retry: boolean; error?: string; retryAfterMs?: number }> {
     let response: Response;
+    // The attempt's own timer and controller, not AbortSignal.timeout inside AbortSignal.any:
+    // Node can collect such a timeout signal before it fires (nodejs/node#57736), and a receiver
+    // that hangs then holds the sink forever (seen once in CI: the hanging endpoint never timed out).
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(new DOMException('timeout', 'TimeoutError')), this.options.timeout * 1000);
+    timer.unref();
+    const onClose = (): void => attempt.abort(new DOMException('closed', 'AbortError'));
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
     try {
       response = await this.fetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'otel-health', ...this.options.headers },
         body,
-        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeout * 1000), this.closing.signal]),
+        signal: attempt.signal,
         redirect: 'error',
       });
     } catch (error) {
       const name = (error as { name?: string }).name;
-      return { ok: false, retry: true, error: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' };
+      return { ok: false, retry: true, error: name === 'TimeoutError' || name === 'AbortError' || attempt.signal.aborted ? 'timeout' : 'network' };
+    } finally {
+      clearTimeout(timer);
+      this.closing.signal.removeEventListener('abort', onClose);
     }
     // Free the connection; the body is not read.
     await response.body?.cancel().catch(() => undefined);
