@@ -49,3 +49,11 @@ export {
   type StoreConfig,
   type ThresholdInput,
 } from './schema.js';
+export {
+  DEFAULT_SLO_LEVELS,
+  DEFAULT_SLO_WINDOW,
+  type SloAlertLevels,
+  type SloConfig,
+  type SloIndicator,
+  type SloInput,
+} from './slos.js';

@@ -19,6 +19,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:net';
 import { z } from 'zod';
+import { slosSchema, type SloConfig, type SloInput } from './slos.js';
 import { ANOMALY_SERIES, LEVEL_NAMES, MonitoringLevel, type AnomalySeries } from '../model/index.js';
 import { alertsSchema, type AlertsInput, type AlertsPlan, type AlertsPlanOptions } from './alerts.js';
 
@@ -153,6 +154,8 @@ export interface MonitoringConfig {
   startupMessage: boolean;
   /** The persisted store of history and alert state; absent: off (everything in memory). */
   store?: StoreConfig;
+  /** Service level objectives, each with burn-rate alerts `slo:<name>` (config/slos.ts). Default none. */
+  slos: SloConfig[];
 }
 
 /** The persisted store's settings after parsing (issue 14; docs/STORE.md). */
@@ -206,6 +209,12 @@ export interface MonitoringConfigInput {
    * OTEL_HEALTH_STORE=<path>); `false` keeps it off even when the environment sets it. Off by default.
    */
   store?: { path?: string; tiers?: Array<{ resolution: number; retention: number }> } | false;
+  /**
+   * Service level objectives: `[{ name, objective, window?, indicator?, service?, route?, levels? }]`,
+   * e.g. `{ name: 'availability', objective: 0.999 }` (30 days, availability). Each has burn-rate
+   * alerts `slo:<name>` (README "Service level objectives").
+   */
+  slos?: SloInput[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,6 +562,17 @@ export type ParseOptions = AlertsPlanOptions;
 const positive = (v: unknown): v is number => typeof v === 'number' && v > 0;
 
 /**
+ * A check across fields that runs even when other fields failed (zod skips refinements then by
+ * default), so one ConfigError lists every problem. `fn` must therefore accept fields that did
+ * not parse.
+ */
+function everyTime<T>(fn: (value: T, ctx: z.core.$RefinementCtx<T>) => void): z.core.$ZodCheck<T> {
+  const check = z.superRefine<T>(fn);
+  check._zod.def.when = () => true;
+  return check;
+}
+
+/**
  * The one schema of the whole configuration, the `alerts` section included. Every problem is
  * an issue with its path; the retention ≥ interval rule is checked even next to other problems.
  */
@@ -577,6 +597,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         statusServer: statusServerSchema,
         startupMessage: z.boolean({ error: 'must be true or false' }).default(true),
         store: storeSchema,
+        slos: slosSchema,
         reader: z.unknown().optional(),
         loggerProvider: z.unknown().optional(),
         meterProvider: z.unknown().optional(),
@@ -597,6 +618,25 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         return positive(c?.checkInterval) && positive(c?.metricsRetention);
       },
     })
+    .check(
+      everyTime<{ checkInterval?: unknown; slos?: unknown }>((c, ctx) => {
+        // The alert windows scale with an objective's window; a window shorter than one check
+        // could not be judged at all.
+        if (!positive(c.checkInterval) || !Array.isArray(c.slos)) return;
+        const interval = c.checkInterval;
+        c.slos.forEach((slo: { window?: unknown } | undefined, i) => {
+          const window = slo?.window;
+          if (typeof window === 'number' && window > 0 && window < interval) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['slos', i, 'window'],
+              message: `must be ≥ checkInterval (${interval} s): a window shorter than one check cannot be judged (got ${window})`,
+              input: window,
+            });
+          }
+        });
+      }),
+    )
     .transform((c): MonitoringConfig => {
       const timeout = Math.min(DEFAULT_CHECK_TIMEOUT, c.checkInterval);
       return {
@@ -620,6 +660,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
         ...(c.statusServer ? { statusServer: c.statusServer } : {}),
         ...(c.store ? { store: c.store } : {}),
         startupMessage: c.startupMessage,
+        slos: c.slos,
       };
     });
 }

@@ -124,6 +124,72 @@ export interface DerivedHealthMetrics {
    * requests than `minRequests`, no CPU sample). Absent altogether when the option is off.
    */
   anomaly?: AnomalyScores;
+  /**
+   * Per service level objective (the `slos` option), the events its indicator counted in this
+   * window: requests and operations (`total`) and those that met it (`good`). Absent when no
+   * objective applies to the service. What the persisted store keeps per check, so an error
+   * budget covers the whole objective window across restarts.
+   */
+  sloEvents?: Record<string, SloEvents>;
+  /** Per service level objective, its error budget and burn rates after this check (evaluator/slo/). */
+  slos?: Record<string, SloStatus>;
+}
+
+/** What a service level indicator counted: events that met the objective, out of all. */
+export interface SloEvents {
+  good: number;
+  total: number;
+}
+
+/**
+ * The burn-rate alerts of an objective, after the SRE Workbook's "Alerting on SLOs" (a 30-day
+ * window: `fast` 2 % of the budget in 1 h, `slow` 5 % in 6 h, `ticket` 10 % in 3 days).
+ */
+export const SLO_ALERTS = ['fast', 'slow', 'ticket'] as const;
+export type SloAlertName = (typeof SLO_ALERTS)[number];
+
+/** One burn-rate alert of an objective: its two windows and their burn rates after a check. */
+export interface BurnRateAlert {
+  alert: SloAlertName;
+  /** The alert's level when both windows burn at `burnRate` or faster. */
+  level: MonitoringLevel;
+  /** Budget spent this many times faster than the objective allows: 14.4, 6, 1 for the workbook's alerts. */
+  burnRate: number;
+  /** Seconds. */
+  longWindow: number;
+  /** Seconds (1/12 of the long window: it confirms the burn is still going on, and ends the alert soon after it stops). */
+  shortWindow: number;
+  /** Burn rate over the long window: (bad / total) / (1 − objective); absent when the window holds no event. */
+  long?: number;
+  /** Burn rate over the short window; absent when the window holds no event. */
+  short?: number;
+  /** Both windows at or above `burnRate`. */
+  burning: boolean;
+}
+
+/** A service level objective's state after a check (`HealthMetrics.slos`, `/health`, status page). */
+export interface SloStatus {
+  name: string;
+  /** Good events / all events the objective asks for, e.g. 0.999. */
+  objective: number;
+  /** The objective's window, seconds (default 30 days). */
+  window: number;
+  indicator: 'availability' | 'latency';
+  /** Latency indicator: a good event took at most this many seconds. */
+  threshold?: number;
+  /** Only requests of this route template count. */
+  route?: string;
+  /** Events counted over the part of the window covered (`covered`). */
+  good: number;
+  total: number;
+  /**
+   * Seconds of the window the counts cover: the whole window once that much history exists; less
+   * for a younger process without the persisted store (its lifetime) or a younger store.
+   */
+  covered: number;
+  /** 1 − (bad / total) / (1 − objective): 1 untouched, 0 spent, below 0 overspent; 1 with no events. */
+  budgetRemaining: number;
+  burnRates: BurnRateAlert[];
 }
 
 /**
@@ -181,7 +247,8 @@ export type RuleName =
   | 'connections'
   | 'event_loop_delay'
   | `check:${string}`
-  | `anomaly:${AnomalySeries}`;
+  | `anomaly:${AnomalySeries}`
+  | `slo:${string}`;
 
 /** An alert of one rule for one service. Immutable snapshot: each transition carries a new one. */
 export interface Alert {

@@ -44,6 +44,7 @@ describe('parseConfig: defaults', () => {
       checks: [],
       http: { ignorePaths: [], ignorePorts: [] },
       startupMessage: true,
+    slos: [],
     };
     assert.deepEqual(parseConfig({}), expected);
     assert.deepEqual(parseConfig(undefined), expected);
