@@ -52,6 +52,9 @@ export {
 export {
   DEFAULT_SLO_LEVELS,
   DEFAULT_SLO_WINDOW,
+  SLO_ALERT_WINDOWS,
+  sloAlertWindows,
+  type SloAlertWindow,
   type SloAlertLevels,
   type SloConfig,
   type SloIndicator,

@@ -151,3 +151,53 @@ export const slosSchema = z
     });
   })
   .default(() => []);
+
+/**
+ * The SRE Workbook's multi-window, multi-burn-rate alerts ("Alerting on SLOs", table 5-8) for a
+ * 30-day window: page when 2 % of the error budget burns within 1 h (confirmed over 5 min),
+ * page when 5 % burns within 6 h (confirmed over 30 min), open a ticket when 10 % burns within
+ * 3 days (confirmed over 6 h). `budget` is the share of the budget, `long` and `short` the
+ * windows in seconds for 30 days.
+ */
+export const SLO_ALERT_WINDOWS: Readonly<Record<SloAlertName, { budget: number; long: number; short: number }>> = Object.freeze({
+  fast: { budget: 0.02, long: 3_600, short: 300 },
+  slow: { budget: 0.05, long: 21_600, short: 1_800 },
+  ticket: { budget: 0.1, long: 259_200, short: 21_600 },
+});
+
+/** One burn-rate alert of an objective, its windows scaled to the objective's window. */
+export interface SloAlertWindow {
+  alert: SloAlertName;
+  level: MonitoringLevel.WARNING | MonitoringLevel.ERROR | MonitoringLevel.CRITICAL;
+  /** Budget share × window / long window: 14.4, 6 and 1, whatever the window (both scale together). */
+  burnRate: number;
+  /** Seconds. */
+  longWindow: number;
+  /** Seconds. */
+  shortWindow: number;
+}
+
+/**
+ * The burn-rate alerts an objective has (those not turned off), fastest first. The workbook's
+ * windows are for 30 days; another window scales them by window / 30 days, as Pyrra does, so each
+ * alert still means "this share of the budget burned in this share of the window" (a 7-day
+ * objective pages on 2 % of its budget in 14 min). Shared by the in-process evaluator and the
+ * Prometheus rules, so both judge the same windows.
+ */
+export function sloAlertWindows(slo: Pick<SloConfig, 'window' | 'levels'>): SloAlertWindow[] {
+  const scale = slo.window / DEFAULT_SLO_WINDOW;
+  const out: SloAlertWindow[] = [];
+  for (const alert of SLO_ALERTS) {
+    const level = slo.levels[alert];
+    if (level === false) continue;
+    const w = SLO_ALERT_WINDOWS[alert];
+    out.push({
+      alert,
+      level,
+      burnRate: Math.round((w.budget * DEFAULT_SLO_WINDOW) / w.long * 1e9) / 1e9,
+      longWindow: w.long * scale,
+      shortWindow: w.short * scale,
+    });
+  }
+  return out;
+}
