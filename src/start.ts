@@ -198,6 +198,8 @@ export async function startHealthMonitoring(options: HealthMonitorOptions = {}):
     const { port, host, token } = config.statusServer;
     try {
       status = await startStatusServer(monitor, { port, host, ...(token !== undefined ? { token } : {}) });
+      // Alertmanager sinks link their alerts to the page (generatorURL).
+      monitor.alerting.setStatusPage(status.url);
     } catch (error) {
       // The status page is a window on the monitor, not the monitor: checks and alerts go on.
       // statusServerOf(monitor) stays undefined.

@@ -16,5 +16,7 @@ export { OtelLogSink } from './sinks/otel-log.js';
 export { ConsoleSink } from './sinks/console.js';
 export { CallbackSink } from './sinks/callback.js';
 export { WebhookSink, parseRetryAfter, type WebhookOptions, type WebhookDeps, type WebhookStats } from './sinks/webhook.js';
+export { AlertmanagerSink, type AlertmanagerOptions, type AlertmanagerDeps, type AlertmanagerStats } from './sinks/alertmanager.js';
+export { alertLabels, alertName, type AlertmanagerAlert } from './sinks/alertmanager-format.js';
 export { notificationJson, consoleLines } from './sinks/format.js';
 export { ALERT_EVENT_NAME } from './log-record.js';

@@ -31,6 +31,7 @@ import { CallbackSink } from './sinks/callback.js';
 import { ConsoleSink } from './sinks/console.js';
 import { OtelLogSink } from './sinks/otel-log.js';
 import { WebhookSink, type WebhookDeps } from './sinks/webhook.js';
+import { AlertmanagerSink, type AlertmanagerDeps } from './sinks/alertmanager.js';
 
 export interface AlertPipelineDeps {
   /** Where the otel-log sink emits. */
@@ -41,6 +42,8 @@ export interface AlertPipelineDeps {
   scheduler?: Scheduler;
   /** Webhook retries: sleep, jitter, fetch, report. */
   webhook?: WebhookDeps;
+  /** Alertmanager sinks' retries and host name (their clocks and re-send timer are `scheduler`). */
+  alertmanager?: Omit<AlertmanagerDeps, 'scheduler'>;
   /** Sinks given as objects, by name (routes may name them). */
   sinks?: Record<string, Sink>;
   /** Each transition that passed dedup (the monitor's 'alert' event). */
@@ -182,6 +185,8 @@ export class AlertPipeline {
           { ...config, headers: config.resolvedHeaders ?? {} },
           { now: () => this.scheduler.now(), monotonic: () => this.scheduler.monotonic(), ...this.deps.webhook },
         );
+      case 'alertmanager':
+        return new AlertmanagerSink(name, { ...config, headers: config.resolvedHeaders ?? {} }, { scheduler: this.scheduler, ...this.deps.alertmanager });
     }
   }
 
@@ -232,6 +237,25 @@ export class AlertPipeline {
     for (const fingerprint of snapshot.notified ?? []) this.resolveFilter.sent.add(fingerprint);
     this.dedup.restoreLastSent((snapshot.lastSentAgo ?? []).map(([f, age]) => [f, age + down] as const), monotonic);
     this.silences.restore(snapshot.silences ?? []);
+    // Alertmanager forgets an alert nobody re-sends: its sinks hear again of what fires and was notified.
+    const notified = this.resolveFilter.sent;
+    const firing = this.active.all().filter((alert) => notified.has(alert.fingerprint));
+    for (const sink of this.sinks.values()) {
+      if (!(sink instanceof AlertmanagerSink)) continue;
+      try {
+        sink.adopt(firing);
+      } catch (error) {
+        this.deps.onError?.(`sink ${sink.name}`, error);
+      }
+    }
+  }
+
+  /**
+   * The status page listens at `url` (start-up tells once it does): the Alertmanager sinks link
+   * their alerts to it (generatorURL) unless configured otherwise.
+   */
+  setStatusPage(url: string): void {
+    for (const sink of this.sinks.values()) if (sink instanceof AlertmanagerSink) sink.setStatusPage(url);
   }
 
   /** Once per check: what time made due (dedup's repeats and settled states) goes on; every stage prunes. */

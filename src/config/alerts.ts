@@ -59,9 +59,50 @@ export interface WebhookConfig {
   allowHttp: boolean;
 }
 
+/**
+ * An Alertmanager sink (alerts/sinks/alertmanager.ts): posts alerts to Alertmanager's
+ * `/api/v2/alerts`, every member of a cluster getting every alert, as Prometheus does.
+ */
+export interface AlertmanagerConfig {
+  type: 'alertmanager';
+  /**
+   * The members' alerts endpoints: each URL as written, with `/api/v2/alerts` added to its path
+   * unless it ends so already (`http://am:9093` → `http://am:9093/api/v2/alerts`).
+   */
+  url: string[];
+  /**
+   * The `instance` label: false (default) leaves it out, so the same alert from every replica is
+   * one alert in Alertmanager; true is this host's name; a string is the value itself.
+   */
+  instance: boolean | string;
+  /** Extra labels on every alert (e.g. `{ env: 'prod', cluster: 'eu-1' }`). */
+  labels: Record<string, string>;
+  /** The alerts' `generatorURL`; default the status page when it listens. */
+  generatorURL?: string;
+  /** As written: a value, or `{ env: 'VARIABLE' }`. */
+  headers: Record<string, string | { env: string }>;
+  /**
+   * Seconds between re-sends of a firing alert (Prometheus' resend delay, 1m): each carries
+   * `endsAt` 4 × this ahead, so Alertmanager resolves an alert nobody re-sends.
+   */
+  resendDelay: number;
+  /** Seconds per attempt (Prometheus' default: 10). */
+  timeout: number;
+  retries: number;
+  /** Seconds, first backoff (exponential, with jitter). */
+  backoff: number;
+  maxBackoff: number;
+  maxRetryAfter: number;
+  /** Alerts waiting per member; a newer state of a waiting alert replaces it. */
+  queueSize: number;
+  /** Alerts per request at most. */
+  maxBatch: number;
+}
+
 /** A sink definition with every default applied. */
 export type SinkConfig =
   | WebhookConfig
+  | AlertmanagerConfig
   | { type: 'console' }
   | { type: 'otel-log' }
   | { type: 'callback'; fn: CallbackFn; maxInFlight: number };
@@ -118,6 +159,8 @@ export const ALERT_DEFAULTS = {
   /** Inhibition rules when `inhibit` is not given (`false`: none; a list replaces these). */
   inhibit: DEFAULT_INHIBIT_RULES,
   webhook: { timeout: 5, retries: 3, backoff: 1, maxBackoff: 30, maxRetryAfter: 60, queueSize: 100 },
+  /** Alertmanager sink: Prometheus' resend delay (1m), its notifier's timeout (10 s) and batch size. */
+  alertmanager: { resendDelay: 60, timeout: 10, retries: 3, backoff: 1, maxBackoff: 30, maxRetryAfter: 60, queueSize: 1000, maxBatch: 64 },
   /** Callback sink: calls running at once at most; more are dropped and counted. */
   callbackMaxInFlight: 100,
 } as const;
@@ -176,10 +219,94 @@ const webhookSchema = z.strictObject({
   allowHttp: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
+/** Prometheus' label name rule. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Labels the sink sets itself: `labels` may not set them. */
+export const ALERTMANAGER_OWN_LABELS = ['alertname', 'service', 'rule', 'severity', 'instance'] as const;
+
+const alertmanagerSchema = z.strictObject({
+  type: z.literal('alertmanager'),
+  url: z
+    .union([z.string(), z.array(z.string()).min(1, 'must list at least one Alertmanager URL')], {
+      error: 'must be a URL or a list of URLs (every member of an Alertmanager cluster)',
+    })
+    .superRefine((url, ctx) => {
+      // Checked here, not in the plan, so a bad URL is listed with every other bad field.
+      const seen = new Set<string>();
+      (typeof url === 'string' ? [url] : url).forEach((one, i) => {
+        const path = typeof url === 'string' ? [] : [i];
+        try {
+          const endpoint = alertmanagerEndpoint(one);
+          // The same member twice would get every alert twice: say so rather than guess.
+          if (seen.has(endpoint)) ctx.addIssue({ code: 'custom', path, message: 'lists the same Alertmanager twice', input: one });
+          seen.add(endpoint);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', path, message: (error as Error).message, input: one });
+        }
+      });
+    }),
+  instance: z
+    .union([z.boolean(), z.string().min(1, 'must be a non-empty label value')], {
+      error: "must be false (default: one alert for all replicas), true (this host's name) or a non-empty label value",
+    })
+    .optional(),
+  labels: z
+    .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of label values' })
+    .superRefine((labels, ctx) => {
+      for (const key of Object.keys(labels)) {
+        if (!LABEL_NAME.test(key) || key.startsWith('__')) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)', input: key });
+        else if ((ALERTMANAGER_OWN_LABELS as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `is set by the sink (${ALERTMANAGER_OWN_LABELS.join(', ')}; instance through the instance setting)`, input: key });
+      }
+    })
+    .optional(),
+  generatorURL: z
+    .string({ error: 'must be a URL' })
+    .refine(isHttpUrl, 'must be an absolute http or https URL')
+    .optional(),
+  headers: z.record(z.string(), headerValue).optional(),
+  resendDelay: positiveSeconds().optional(),
+  timeout: positiveSeconds().optional(),
+  retries: count(0).optional(),
+  backoff: positiveSeconds().optional(),
+  maxBackoff: positiveSeconds().optional(),
+  maxRetryAfter: positiveSeconds().optional(),
+  queueSize: count(1).optional(),
+  maxBatch: count(1).optional(),
+});
+
+function isHttpUrl(url: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An Alertmanager member's alerts endpoint from a URL as written; throws an Error (a ConfigError
+ * issue at parse) when it cannot be used. http is allowed (Alertmanager's own default, usually
+ * inside the cluster); credentials belong in headers, never in the URL (it is reported).
+ */
+export function alertmanagerEndpoint(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('must be an absolute URL (http://alertmanager:9093)');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('must be an http or https URL');
+  if (parsed.username !== '' || parsed.password !== '') throw new Error('must not hold credentials: put them in headers from environment variables');
+  if (parsed.search !== '' || parsed.hash !== '') throw new Error('must have no query or fragment (the sink posts to <url>/api/v2/alerts)');
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith('/api/v2/alerts') ? path : `${path}/api/v2/alerts`;
+  return parsed.href;
+}
+
 const sinkSchema = z.discriminatedUnion(
   'type',
   [
     webhookSchema,
+    alertmanagerSchema,
     z.strictObject({ type: z.literal('console') }),
     z.strictObject({ type: z.literal('otel-log') }),
     z.strictObject({
@@ -188,7 +315,7 @@ const sinkSchema = z.discriminatedUnion(
       maxInFlight: count(1).optional(),
     }),
   ],
-  { error: 'must be an object with type webhook, console, otel-log or callback' },
+  { error: 'must be an object with type webhook, alertmanager, console, otel-log or callback' },
 );
 
 const inhibitSchema = z.strictObject({ source: matcherSchema, target: matcherSchema });
@@ -237,6 +364,40 @@ const BUILT_IN_SINKS: ReadonlyArray<[string, SinkConfig]> = [
   ['console', { type: 'console' }],
 ];
 
+/** Header values with `{ env }` read from the environment: a missing variable is named, its value never. */
+function resolveHeaders(
+  sinkName: string,
+  headers: Record<string, string | { env: string }>,
+  env: Readonly<Record<string, string | undefined>>,
+  addIssue: AddIssue,
+): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [header, value] of Object.entries(headers)) {
+    if (typeof value === 'string') resolved[header] = value;
+    else if (env[value.env] === undefined || env[value.env] === '') addIssue(['sinks', sinkName, 'headers', header], `environment variable ${value.env} is not set`);
+    else resolved[header] = env[value.env]!;
+  }
+  return resolved;
+}
+
+type WrittenAlertmanager = z.output<typeof alertmanagerSchema>;
+
+/** An Alertmanager sink's plan: defaults applied, each URL made its member's alerts endpoint. */
+function alertmanagerPlan(
+  sinkName: string,
+  written: WrittenAlertmanager,
+  env: Readonly<Record<string, string | undefined>>,
+  addIssue: AddIssue,
+): SinkPlan {
+  // The schema checked every URL: here each only becomes its member's endpoint.
+  const endpoints = (typeof written.url === 'string' ? [written.url] : written.url).map(alertmanagerEndpoint);
+  const config = withDefaults(
+    { ...ALERT_DEFAULTS.alertmanager, instance: false, labels: {}, headers: {} },
+    { ...written, url: endpoints },
+  ) as AlertmanagerConfig;
+  return { ...config, resolvedHeaders: resolveHeaders(sinkName, config.headers, env, addIssue) };
+}
+
 /**
  * The plan from a section that passed the schema; cross-field problems go to `addIssue` with
  * paths inside the section (`routes.0.sinks`, `sinks.pager.url`). Header values are read from
@@ -259,6 +420,10 @@ function planOf(written: Written, options: AlertsPlanOptions, addIssue: AddIssue
       sinks.set(sinkName, { type: 'callback', fn: sink.fn, maxInFlight: sink.maxInFlight ?? ALERT_DEFAULTS.callbackMaxInFlight });
       continue;
     }
+    if (sink.type === 'alertmanager') {
+      sinks.set(sinkName, alertmanagerPlan(sinkName, sink, env, addIssue));
+      continue;
+    }
     if (sink.type !== 'webhook') {
       sinks.set(sinkName, sink);
       continue;
@@ -269,13 +434,7 @@ function planOf(written: Written, options: AlertsPlanOptions, addIssue: AddIssue
     } catch (error) {
       addIssue(['sinks', sinkName, 'url'], (error as Error).message);
     }
-    const resolvedHeaders: Record<string, string> = {};
-    for (const [header, value] of Object.entries(webhook.headers)) {
-      if (typeof value === 'string') resolvedHeaders[header] = value;
-      else if (env[value.env] === undefined || env[value.env] === '') addIssue(['sinks', sinkName, 'headers', header], `environment variable ${value.env} is not set`);
-      else resolvedHeaders[header] = env[value.env]!;
-    }
-    sinks.set(sinkName, { ...webhook, resolvedHeaders });
+    sinks.set(sinkName, { ...webhook, resolvedHeaders: resolveHeaders(sinkName, webhook.headers, env, addIssue) });
   }
   const known = (sink: string): boolean => sinks.has(sink) || extraSinks.includes(sink);
   const routes: RoutePlan[] = [];
