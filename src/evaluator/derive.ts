@@ -59,7 +59,11 @@ import {
   METRIC_V8JS_HEAP_USED,
   SCOPE_NAME,
   DEFAULT_EVENT_LOOP_RESOLUTION_MS,
+  EXPLICIT_BUCKETS_SCOPE,
+  lowerBoundary,
+  ATTR_HTTP_ROUTE,
 } from '../instrumentation/index.js';
+import type { SloConfig } from '../config/index.js';
 import { exponentialQuantiles, explicitQuantiles, mergeExponential } from './percentiles.js';
 import type {
   CheckResult,
@@ -68,6 +72,7 @@ import type {
   LatencyHistogram,
   MemoryUsage,
   ResponseTimes,
+  SloEvents,
 } from '../model/index.js';
 
 export interface DeriveInput {
@@ -101,6 +106,11 @@ export interface DeriveInput {
    * has one; for the persisted store. Not called otherwise, and costs nothing when absent.
    */
   onLatencyHistogram?: (histogram: LatencyHistogram) => void;
+  /**
+   * Service level objectives whose events to count (`sloEvents`): those of this service. Default
+   * none (and no `sloEvents`).
+   */
+  slos?: readonly SloConfig[];
 }
 
 /** The `service.name` of a collect's resource, if it has one. */
@@ -129,6 +139,8 @@ function secondsPerUnit(unit: string): number | undefined {
 
 class Collect {
   private readonly byName = new Map<string, MetricData[]>();
+  /** Metrics of the explicit-buckets scope (EXPLICIT_BUCKETS_SCOPE): read only for latency objectives. */
+  private readonly explicitByName = new Map<string, MetricData[]>();
 
   constructor(
     resourceMetrics: ResourceMetrics | undefined,
@@ -138,6 +150,14 @@ class Collect {
     const scopeOf = new Map<string, string>();
     for (const scopeMetrics of resourceMetrics?.scopeMetrics ?? []) {
       const scope = scopeMetrics.scope?.name ?? '';
+      if (scope === EXPLICIT_BUCKETS_SCOPE) {
+        for (const metric of scopeMetrics.metrics) {
+          const list = this.explicitByName.get(metric.descriptor.name);
+          if (list === undefined) this.explicitByName.set(metric.descriptor.name, [metric]);
+          else list.push(metric);
+        }
+        continue;
+      }
       for (const metric of scopeMetrics.metrics) {
         const name = metric.descriptor.name;
         const chosen = scopeOf.get(name);
@@ -153,6 +173,11 @@ class Collect {
 
   metrics(name: string): MetricData[] {
     return this.byName.get(name) ?? [];
+  }
+
+  /** The explicit buckets handed alongside exponential histograms, when the producer did. */
+  explicitBuckets(name: string): MetricData[] {
+    return this.explicitByName.get(name) ?? [];
   }
 
   points<T>(metric: MetricData): DataPoint<T>[] {
@@ -370,8 +395,80 @@ export function deriveHealthMetrics(input: DeriveInput): DerivedHealthMetrics {
   if (cpu !== undefined) derived.cpu = cpu;
   const memory = memoryUsage(collect);
   if (memory !== undefined) derived.memory = memory;
+  if (input.slos !== undefined && input.slos.length > 0) {
+    const events: Record<string, SloEvents> = {};
+    for (const slo of input.slos) events[slo.name] = countSloEvents(collect, slo);
+    derived.sloEvents = events;
+  }
   const resolution = input.eventLoopResolution ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS / 1000;
   const delay = eventLoopDelay(collect, Number.isFinite(resolution) && resolution > 0 ? resolution : 0);
   if (delay !== undefined) derived.eventLoopDelay = delay;
   return derived;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service level indicators.
+
+/**
+ * What one objective's indicator counted in this collect. Events: HTTP requests and manual
+ * operations (only requests of `route` when the objective names one: operations have no route).
+ * - availability: good = did not fail (the failure rule of errorCount);
+ * - latency: good = took at most `threshold` seconds, failed or not (a fast 500 is an
+ *   availability problem, not a latency one). Exact from the explicit buckets the health
+ *   reader's producer hands alongside (a boundary sits at each threshold: addDurationBounds);
+ *   else from the main histograms, counting only whole buckets at or under the threshold (an
+ *   undercount of good events by at most one bucket: never optimistic).
+ */
+function countSloEvents(collect: Collect, slo: SloConfig): SloEvents {
+  const events: SloEvents = { good: 0, total: 0 };
+  const route = slo.route;
+  const latency = slo.indicator.kind === 'latency' ? slo.indicator.threshold : undefined;
+  for (const [name, http] of [
+    [METRIC_HTTP_SERVER_REQUEST_DURATION, true],
+    [METRIC_OPERATION_DURATION, false],
+  ] as const) {
+    if (route !== undefined && !http) continue;
+    const explicit = latency !== undefined ? collect.explicitBuckets(name) : [];
+    for (const metric of explicit.length > 0 ? explicit : collect.metrics(name)) {
+      const factor = secondsPerUnit(metric.descriptor.unit);
+      if (factor === undefined) continue;
+      for (const p of collect.points<OtelHistogram | OtelExponentialHistogram>(metric)) {
+        const v = p.value;
+        if (!(v.count > 0)) continue;
+        if (route !== undefined && p.attributes[ATTR_HTTP_ROUTE] !== route) continue;
+        events.total += v.count;
+        if (latency === undefined) {
+          if (!isFailure(p.attributes, http)) events.good += v.count;
+        } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
+          events.good += explicitAtMost(v as OtelHistogram, latency / factor);
+        } else if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
+          events.good += exponentialAtMost(v as OtelExponentialHistogram, latency / factor);
+        }
+      }
+    }
+  }
+  return events;
+}
+
+/** Values ≤ limit in an explicit histogram: the buckets whose upper bound is ≤ limit. */
+function explicitAtMost(h: OtelHistogram, limit: number): number {
+  const bounds = h.buckets.boundaries;
+  const counts = h.buckets.counts;
+  let good = 0;
+  for (let i = 0; i < bounds.length && bounds[i]! <= limit; i++) good += counts[i] ?? 0;
+  // Everything recorded was at most the limit (the last bucket is unbounded above).
+  if (h.max !== undefined && h.max <= limit) return h.count;
+  return good;
+}
+
+/** Values ≤ limit in an exponential histogram: zeros and the buckets whose upper bound is ≤ limit. */
+function exponentialAtMost(h: OtelExponentialHistogram, limit: number): number {
+  if (h.max !== undefined && h.max <= limit) return h.count;
+  let good = h.zeroCount;
+  const { offset, bucketCounts } = h.positive;
+  for (let i = 0; i < bucketCounts.length; i++) {
+    if (lowerBoundary(offset + i + 1, h.scale) > limit) break;
+    good += bucketCounts[i] ?? 0;
+  }
+  return good;
 }

@@ -56,6 +56,8 @@ export class HealthReader extends MetricReader {
   constructor(options: HealthReaderOptions = {}) {
     const producer = new HealthMetricProducer({
       runtimeMetrics: options.runtimeMetrics,
+      // Latency objectives count good events from explicit buckets (exact at their thresholds).
+      explicitBucketsAlongside: true,
       ...(options.eventLoopResolutionMs !== undefined ? { eventLoopResolutionMs: options.eventLoopResolutionMs } : {}),
     });
     super({

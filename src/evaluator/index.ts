@@ -14,3 +14,5 @@ export {
 } from './rules.js';
 export { AnomalyDetector, ANOMALY_DETECTOR_DEFAULTS, type AnomalyDetectorOptions } from './anomaly.js';
 export { AnomalyScorer, anomalyRules, ANOMALY_SERIES_DEFINITIONS } from './anomaly-scorer.js';
+export { SloTracker, type SloTrackerOptions, type SloEventsRow } from './slo/slo-tracker.js';
+export { sloRule, formatWindow } from './slo/slo-rule.js';

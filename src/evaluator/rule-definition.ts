@@ -74,6 +74,12 @@ export interface RuleDefinition extends LevelThresholds {
   recoveryThreshold?: number;
   /** The rule's value in this window; undefined when it cannot be judged. */
   value(metrics: DerivedHealthMetrics): number | undefined;
+  /**
+   * The value and threshold its alerts carry at `level`, when they are not the judged value and
+   * level threshold (an SLO rule judges the rank of the level reached and shows a burn rate).
+   * Default: the judged value and the level's threshold.
+   */
+  shown?(metrics: DerivedHealthMetrics, level: MonitoringLevel): { value: number; threshold: number } | undefined;
   /** Firing and escalated (and de-escalated, unless `deEscalatedMessage` is given). */
   firingMessage(ctx: MessageContext): string;
   /** De-escalated: `ctx.previousLevel` and `ctx.bound` are set. Default: the firing message + ` (was <previous>)`. */

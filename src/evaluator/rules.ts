@@ -35,7 +35,7 @@
  * data at all (see `hasData`), whatever fires.
  */
 import { createHash } from 'node:crypto';
-import type { AnomalyConfig, HealthCheckConfig, MonitoringConfig, RuleConfig } from '../config/index.js';
+import type { AnomalyConfig, HealthCheckConfig, MonitoringConfig, RuleConfig, SloConfig } from '../config/index.js';
 import {
   ALERT_LEVELS,
   formatDuration,
@@ -51,6 +51,7 @@ import {
   type RuleName,
 } from '../model/index.js';
 import { anomalyRules } from './anomaly-scorer.js';
+import { sloRule } from './slo/slo-rule.js';
 import {
   formatCount,
   formatPercent,
@@ -160,13 +161,15 @@ export function checkRule(
 }
 
 /**
- * The rules a configuration asks for, in a fixed order (static rules, anomaly rules, checks); a
- * rule set to `false` is left out. The anomaly rules judge `HealthMetrics.anomaly`, which an
- * AnomalyScorer adds before the engine runs.
+ * The rules a configuration asks for, in a fixed order (static rules, anomaly rules, SLO rules,
+ * checks); a rule set to `false` is left out. The anomaly rules judge `HealthMetrics.anomaly`,
+ * which an AnomalyScorer adds before the engine runs; the SLO rules `HealthMetrics.slos`, which
+ * an SloTracker adds.
  */
 export function buildRules(
   config: Pick<MonitoringConfig, 'errorThreshold' | 'responseTimeThreshold' | 'resourceThresholds' | 'checks'> & {
     anomaly?: AnomalyConfig | false;
+    slos?: readonly SloConfig[];
   },
 ): RuleDefinition[] {
   const rules: RuleDefinition[] = [];
@@ -189,6 +192,7 @@ export function buildRules(
     );
   }
   if (config.anomaly) rules.push(...anomalyRules(config.anomaly));
+  for (const slo of config.slos ?? []) rules.push(sloRule(slo));
   for (const check of config.checks) rules.push(checkRule(check.name, check));
   return rules;
 }
@@ -348,11 +352,10 @@ export class RuleEngine {
         rule: rule.name,
         level: due,
         state: 'firing',
-        value,
-        threshold,
         serviceId: metrics.serviceId,
         fingerprint: alertFingerprint(metrics.serviceId, rule.name),
         startsAt: now,
+        ...shown(rule, metrics, due, value, threshold),
         message: rule.firingMessage({
           serviceId: metrics.serviceId,
           level: due,
@@ -384,8 +387,7 @@ export class RuleEngine {
       const escalated: Alert = {
         ...alert,
         level: next,
-        value,
-        threshold,
+        ...shown(rule, metrics, next, value, threshold),
         message: rule.firingMessage({
           serviceId: metrics.serviceId,
           level: next,
@@ -399,7 +401,7 @@ export class RuleEngine {
       return { kind: 'escalated', alert: escalated, at: now, previousLevel: alert.level };
     }
     if (next === alert.level) {
-      state.alert = { ...alert, value };
+      state.alert = { ...alert, ...shown(rule, metrics, next, value, alert.threshold) };
       return undefined;
     }
     // A drop while still firing: announced, so a responder (and a sink that keeps per-level
@@ -416,7 +418,7 @@ export class RuleEngine {
       metrics,
     };
     const message = rule.deEscalatedMessage?.(ctx) ?? `${rule.firingMessage(ctx)} (was ${alert.level})`;
-    const deEscalated: Alert = { ...alert, level: next, value, threshold, message };
+    const deEscalated: Alert = { ...alert, level: next, ...shown(rule, metrics, next, value, threshold), message };
     state.alert = deEscalated;
     return { kind: 'de-escalated', alert: deEscalated, at: now, previousLevel: alert.level };
   }
@@ -442,7 +444,8 @@ export class RuleEngine {
       metrics,
     };
     if (staleSeconds !== undefined) ctx.staleSeconds = staleSeconds;
-    const resolved: Alert = { ...alert, state: 'resolved', value, endsAt: now, message: rule.resolvedMessage(ctx) };
+    const { value: shownValue } = shown(rule, metrics, alert.level, value, alert.threshold);
+    const resolved: Alert = { ...alert, state: 'resolved', value: shownValue, endsAt: now, message: rule.resolvedMessage(ctx) };
     state.alert = undefined;
     state.firedAt = undefined;
     state.since.clear();
@@ -531,6 +534,17 @@ export class RuleEngine {
     }
     for (const key of [...this.states.keys()]) if (key.startsWith(`${serviceId}\u0000`)) this.states.delete(key);
   }
+}
+
+/** What an alert of the rule carries as value and threshold at `level` (RuleDefinition.shown). */
+function shown(
+  rule: RuleDefinition,
+  metrics: DerivedHealthMetrics,
+  level: MonitoringLevel,
+  value: number,
+  threshold: number,
+): { value: number; threshold: number } {
+  return rule.shown?.(metrics, level) ?? { value, threshold };
 }
 
 function thresholdOf(rule: RuleDefinition, level: MonitoringLevel): number {

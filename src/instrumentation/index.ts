@@ -12,6 +12,19 @@ export { recordOperation, startOperation, measureOperation } from './manual.js';
 export { otelHealthFastify } from './adapters/fastify.js';
 export { expressMountRoute } from './adapters/express.js';
 
+/**
+ * Give the request and operation duration histograms a bucket boundary at each of these
+ * seconds (latency objectives' thresholds), so a good event (duration ≤ threshold) is counted
+ * exactly, in process and as Prometheus' `le` buckets. Process-wide, and kept: boundaries are
+ * only ever added.
+ */
+export function addDurationBounds(seconds: readonly number[]): void {
+  if (seconds.length === 0) return;
+  const store = getStore();
+  store.http.duration.addBounds(seconds);
+  store.operations.duration.addBounds(seconds);
+}
+
 /** A hold on the process-wide HTTP instrumentation; release it once. */
 export interface InstrumentationHandle {
   release(): void;

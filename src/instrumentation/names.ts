@@ -50,3 +50,9 @@ export const ATTR_OTEL_METRIC_OVERFLOW = 'otel.metric.overflow';
 
 /** Instrumentation scope of everything this package records. */
 export const SCOPE_NAME = 'otel-health';
+/**
+ * The scope under which a HealthMetricProducer with `explicitBucketsAlongside` hands the health
+ * reader the explicit buckets of the histograms it also reports as exponential: only the health
+ * evaluator reads it (latency objectives), never an exporter.
+ */
+export const EXPLICIT_BUCKETS_SCOPE = 'otel-health/explicit-buckets';

@@ -19,7 +19,7 @@ import { ExponentialHistogram } from './aggregation/exponential-histogram.js';
 import { explicitPoint, exponentialPoint } from './aggregation/otel-points.js';
 import type { Instrument, Series } from './aggregation/instrument.js';
 import type { CollectContext, MetricSource } from './metric-source.js';
-import { SCOPE_NAME } from './names.js';
+import { EXPLICIT_BUCKETS_SCOPE, SCOPE_NAME } from './names.js';
 import { allInstruments, drain, getStore, type DrainTarget, type Store } from './store.js';
 import { createRuntimeSource, DEFAULT_EVENT_LOOP_RESOLUTION_MS } from './runtime/index.js';
 import { VERSION } from '../model/index.js';
@@ -40,6 +40,14 @@ export interface HealthMetricProducerOptions {
    * Default: 10.
    */
   eventLoopResolutionMs?: number;
+  /**
+   * When the reader takes exponential histograms, also hand out each histogram's explicit
+   * buckets, as the same metric in scope `otel-health/explicit-buckets` (EXPLICIT_BUCKETS_SCOPE).
+   * The health evaluator counts latency objectives' good events from them exactly (a bucket
+   * boundary sits at each threshold) while its percentiles come from the exponential ones.
+   * Default: false.
+   */
+  explicitBucketsAlongside?: boolean;
 }
 
 interface Accumulator {
@@ -77,9 +85,11 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
    * milliseconds: every value it records includes this interval.
    */
   readonly eventLoopResolutionMs: number;
+  private readonly explicitAlongside: boolean;
 
   constructor(options: HealthMetricProducerOptions = {}) {
     this.eventLoopResolutionMs = options.eventLoopResolutionMs ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS;
+    this.explicitAlongside = options.explicitBucketsAlongside === true;
     if (options.runtimeMetrics !== false) {
       this.sources.push(createRuntimeSource({ eventLoopResolutionMs: this.eventLoopResolutionMs }));
     }
@@ -108,6 +118,8 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
     acc.value += series.value;
     if (series.exponential !== undefined) {
       acc.exponential!.merge(series.exponential);
+      // The instrument's bounds grew since (Instrument.addBounds): catch up before merging.
+      if (acc.explicit!.bounds !== series.explicit!.bounds) acc.explicit = acc.explicit!.rebucketed(series.explicit!.bounds);
       acc.explicit!.merge(series.explicit!);
     }
   }
@@ -117,11 +129,12 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
     const endTime = hrTime();
     const context = this.context(endTime);
     const metrics: MetricData[] = [];
+    const alongside: MetricData[] = [];
     if (!this.shutDown) {
       try {
         drain(this.store);
         for (const instrument of allInstruments(this.store)) {
-          const data = this.metricData(instrument, context, endTime);
+          const data = this.metricData(instrument, context, endTime, alongside);
           if (data !== undefined) metrics.push(data);
         }
       } catch (error) {
@@ -139,7 +152,10 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
       resourceMetrics: {
         // MetricReader keeps its MeterProvider's resource and drops this one.
         resource: emptyResource(),
-        scopeMetrics: metrics.length > 0 ? [{ scope: { name: SCOPE_NAME, version: VERSION }, metrics }] : [],
+        scopeMetrics: [
+          ...(metrics.length > 0 ? [{ scope: { name: SCOPE_NAME, version: VERSION }, metrics }] : []),
+          ...(alongside.length > 0 ? [{ scope: { name: EXPLICIT_BUCKETS_SCOPE, version: VERSION }, metrics: alongside }] : []),
+        ],
       },
       errors,
     };
@@ -164,12 +180,14 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
     };
   }
 
-  private metricData(instrument: Instrument, context: CollectContext, endTime: HrTime): MetricData | undefined {
+  /** The instrument's data for this reader; explicit buckets of exponential histograms go to `alongside` when asked. */
+  private metricData(instrument: Instrument, context: CollectContext, endTime: HrTime, alongside: MetricData[]): MetricData | undefined {
     const d = instrument.descriptor;
     const temporality = context.temporalityOf(d.type);
     const delta = temporality === AggregationTemporality.DELTA;
     const exponential = d.type === InstrumentType.HISTOGRAM && context.wantsExponentialHistogram();
     const points: DataPoint<number | OtelHistogram | OtelExponentialHistogram>[] = [];
+    const explicitPoints: DataPoint<OtelHistogram>[] | undefined = exponential && this.explicitAlongside ? [] : undefined;
     // Up-down counters in cumulative temporality report the process-wide level, whenever this
     // producer started: its own sum of deltas would miss what was open before it existed.
     const level = d.type === InstrumentType.UP_DOWN_COUNTER && !delta;
@@ -188,6 +206,7 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
       const value =
         d.type !== InstrumentType.HISTOGRAM ? acc.value : exponential ? exponentialPoint(acc.exponential!) : explicitPoint(acc.explicit!);
       points.push({ startTime: acc.startTime, endTime, attributes: series.attributes, value });
+      explicitPoints?.push({ startTime: acc.startTime, endTime, attributes: series.attributes, value: explicitPoint(acc.explicit!) });
       acc.fresh = false;
       if (delta) {
         acc.startTime = endTime;
@@ -208,6 +227,9 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
       };
     }
     if (exponential) {
+      if (explicitPoints !== undefined && explicitPoints.length > 0) {
+        alongside.push({ descriptor, aggregationTemporality: temporality, dataPointType: DataPointType.HISTOGRAM, dataPoints: explicitPoints });
+      }
       return {
         descriptor,
         aggregationTemporality: temporality,

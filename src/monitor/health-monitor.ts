@@ -3,7 +3,15 @@ import { reportInternalError, type Alert, type AlertTransition, type HealthMetri
 import type { MonitoringConfig } from '../config/index.js';
 import { HealthHistory, AlertHistory, type HistoryStore, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline, realScheduler, type AlertPipelineSnapshot, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
-import { AnomalyScorer, CheckRunner, deriveHealthMetrics, RuleEngine, type HealthReader, type RuleEngineSnapshot } from '../evaluator/index.js';
+import {
+  AnomalyScorer,
+  CheckRunner,
+  deriveHealthMetrics,
+  RuleEngine,
+  SloTracker,
+  type HealthReader,
+  type RuleEngineSnapshot,
+} from '../evaluator/index.js';
 
 /**
  * The alerting state a restart must keep (issue 14: the persisted store writes it after each
@@ -74,6 +82,8 @@ export class HealthMonitor extends EventEmitter {
   private readonly engine: RuleEngine;
   /** Adds each check's anomaly scores before the rules judge them (a pass-through when `anomaly` is off). */
   private readonly anomalies: AnomalyScorer;
+  /** Counts each check's SLO events and adds error budgets and burn rates (none without `slos`). */
+  private readonly slos: SloTracker;
   private readonly store: HistoryStore | undefined;
   /** The alerting state last put in the store, its times left out: put again only when it changed. */
   private storedStateKey = '';
@@ -111,6 +121,7 @@ export class HealthMonitor extends EventEmitter {
     this.onShutdown = parts.onShutdown;
     this.engine = new RuleEngine(this.config);
     this.anomalies = new AnomalyScorer(this.config.anomaly);
+    this.slos = new SloTracker(this.config.slos, { checkInterval: this.config.checkInterval, serviceName: this.config.serviceName });
     this.checks = new CheckRunner(this.config.checks, this.monotonic);
     this.metricsHistory = new HealthHistory({ retention: this.config.metricsRetention, checkInterval: this.config.checkInterval });
     this.alertLog = new AlertHistory({ retention: this.config.metricsRetention });
@@ -155,7 +166,9 @@ export class HealthMonitor extends EventEmitter {
     const store = this.store;
     if (store === undefined) return;
     try {
-      const { checks, alerts, ...rest } = metrics;
+      // `slos` is derived from the rows' `sloEvents` (kept): not stored.
+      const { checks, alerts, slos, ...rest } = metrics;
+      void slos;
       store.appendRow({
         ...rest,
         checksFailed: checks.filter((c) => !c.ok).length,
@@ -226,6 +239,7 @@ export class HealthMonitor extends EventEmitter {
     this.lastCheckAt = monotonicNow;
     const now = this.now();
     let latency: LatencyHistogram | undefined;
+    const objectives = this.slos.objectivesOf(serviceId);
     const derived = this.anomalies.score(deriveHealthMetrics({
       resourceMetrics: collection.resourceMetrics?.scopeMetrics ? collection.resourceMetrics : undefined,
       windowSeconds,
@@ -235,8 +249,9 @@ export class HealthMonitor extends EventEmitter {
       // A HealthReader from another copy of the package may lack it: derive's default then.
       ...(typeof this.reader.eventLoopResolution === 'number' ? { eventLoopResolution: this.reader.eventLoopResolution } : {}),
       ...(this.store !== undefined ? { onLatencyHistogram: (h: LatencyHistogram) => (latency = h) } : {}),
+      ...(objectives.length > 0 ? { slos: objectives } : {}),
     }));
-    const { metrics, transitions } = this.engine.assess(derived, now, monotonicNow);
+    const { metrics, transitions } = this.engine.assess(this.slos.track(derived), now, monotonicNow);
     // History ages on the monotonic clock (a forward step must not evict a window of rows) and
     // keeps the wall-clock timestamps.
     this.metricsHistory.push(metrics, monotonicNow);

@@ -8,6 +8,13 @@ export const HTTP_DURATION_BOUNDS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ]);
 
+/** `bounds` with `extra` added: sorted, without duplicates, finite positive values only. */
+export function mergeBounds(bounds: readonly number[], extra: readonly number[]): readonly number[] {
+  const merged = new Set(bounds);
+  for (const b of extra) if (Number.isFinite(b) && b > 0) merged.add(b);
+  return merged.size === bounds.length ? bounds : Object.freeze([...merged].sort((a, b) => a - b));
+}
+
 export class ExplicitHistogram {
   count = 0;
   sum = 0;
@@ -39,6 +46,27 @@ export class ExplicitHistogram {
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
     for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!;
+  }
+
+  /**
+   * This histogram's data on `bounds`, a superset of its own bounds (SLO thresholds added to an
+   * instrument that already recorded): each bucket's count moves to the new bucket with the same
+   * upper bound. Values recorded before the split count in the upper part: a latency objective
+   * errs towards "too slow" for that one window, never the other way.
+   */
+  rebucketed(bounds: readonly number[]): ExplicitHistogram {
+    const next = new ExplicitHistogram(bounds);
+    next.count = this.count;
+    next.sum = this.sum;
+    next.min = this.min;
+    next.max = this.max;
+    let j = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      const upper = i < this.bounds.length ? this.bounds[i]! : Infinity;
+      while (j < bounds.length && bounds[j]! < upper) j++;
+      next.counts[j]! += this.counts[i]!;
+    }
+    return next;
   }
 
   reset(): void {

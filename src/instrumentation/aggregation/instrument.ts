@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import { InstrumentType } from '@opentelemetry/sdk-metrics';
-import { ExplicitHistogram } from './explicit-histogram.js';
+import { ExplicitHistogram, mergeBounds } from './explicit-histogram.js';
 import { ExponentialHistogram } from './exponential-histogram.js';
 import { ATTR_OTEL_METRIC_OVERFLOW } from '../names.js';
 
@@ -11,8 +11,8 @@ export interface InstrumentDescriptor {
   readonly unit: string;
   readonly type: InstrumentType.HISTOGRAM | InstrumentType.COUNTER | InstrumentType.UP_DOWN_COUNTER;
   readonly valueType: ValueType;
-  /** Explicit bucket bounds, for histograms. */
-  readonly bounds?: readonly number[];
+  /** Explicit bucket bounds, for histograms (more may be added: Instrument.addBounds). */
+  bounds?: readonly number[];
 }
 
 /**
@@ -33,7 +33,8 @@ export const RECORD_BATCH = 64;
 export class Series {
   /** Recorded since the last drain (histograms); complete only after flush(). */
   readonly exponential: ExponentialHistogram | undefined;
-  readonly explicit: ExplicitHistogram | undefined;
+  /** Replaced (rebucketed) when the instrument's bounds grow. */
+  explicit: ExplicitHistogram | undefined;
   /** Histogram values recorded but not yet folded into the histograms. */
   private pending: Float64Array | undefined;
   private pendingCount = 0;
@@ -126,6 +127,23 @@ export class Instrument {
     const series = new Series(this.series.length, Object.freeze(attributes), this.descriptor);
     this.series.push(series);
     return series;
+  }
+
+  /**
+   * Add bucket boundaries (a latency objective's threshold, so its good events are counted
+   * exactly: values ≤ the threshold). Cold path: existing series are rebucketed at once; readers'
+   * accumulators when they next accept data. A no-op when every bound is already there.
+   */
+  addBounds(extra: readonly number[]): void {
+    const current = this.descriptor.bounds;
+    if (current === undefined) return;
+    const bounds = mergeBounds(current, extra);
+    if (bounds === current) return;
+    this.descriptor.bounds = bounds;
+    for (const series of this.series) {
+      series.flush();
+      if (series.explicit !== undefined) series.explicit = series.explicit.rebucketed(bounds);
+    }
   }
 
   get isCapped(): boolean {
