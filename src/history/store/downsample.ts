@@ -4,7 +4,8 @@
  * row carries the bucket's end as timestamp.
  *
  * How each field of a tier row is made from its rows:
- * - counts (requests, operations, errors): summed, exact;
+ * - counts (requests, operations, errors): summed, exact; so are the service level objectives'
+ *   events, per objective name (present when any of the rows carries them);
  * - windowSeconds: summed; rates: requestRate = requests / windowSeconds, errorRate = errors /
  *   requests, so they stay exact whatever the rows' lengths;
  * - latency: the rows' histograms merged (downscaled to a common scale), and p50/p95/p99 read
@@ -21,6 +22,7 @@
 import { MonitoringLevel, levelRank, type AnomalyScores, type AnomalySeries } from '../../model/index.js';
 import { DEFAULT_MAX_BUCKETS, HistogramAccumulator, histogramQuantile } from './histogram.js';
 import { statusRank, type MetricRow } from './rows.js';
+import { SloEventsSum } from './slo-counts.js';
 
 /** Bucket end (epoch ms) of a row at `timestamp` for buckets of `resolution` seconds. */
 export function bucketEnd(timestamp: number, resolution: number): number {
@@ -70,6 +72,7 @@ export class RowAccumulator {
   private readonly connections = new Mean();
   private readonly eld = { p50: new Mean(), p99: new Mean(), utilization: new Mean() };
   private anomaly: AnomalyScores | undefined;
+  private readonly sloEvents = new SloEventsSum();
 
   constructor(maxBuckets = DEFAULT_MAX_BUCKETS) {
     this.histogram = new HistogramAccumulator(maxBuckets);
@@ -121,6 +124,7 @@ export class RowAccumulator {
       this.eld.utilization.add(r.eventLoopDelay.utilization, w);
       this.eldMax = Math.max(this.eldMax ?? 0, r.eventLoopDelay.max);
     }
+    this.sloEvents.add(r.sloEvents);
     if (r.anomaly !== undefined) {
       const anomaly = (this.anomaly ??= {});
       for (const series in r.anomaly) {
@@ -179,6 +183,8 @@ export class RowAccumulator {
     }
     if (this.anomaly !== undefined) row.anomaly = { ...this.anomaly };
     if (latency !== undefined) row.latency = latency;
+    const sloEvents = this.sloEvents.result();
+    if (sloEvents !== undefined) row.sloEvents = sloEvents;
     return row;
   }
 }

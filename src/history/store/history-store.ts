@@ -473,6 +473,64 @@ export class HistoryStore {
     return rows;
   }
 
+  /**
+   * A service's rows with timestamp ≥ `since`, oldest first, each stretch of time read from the
+   * finest level that still holds all of it: the checks' own rows where they reach, before them
+   * the 5-minute rows, before those the 1-hour rows (with the default tiers). Every check is in
+   * exactly one row returned, so counts summed over them are exact: what `query` with one
+   * resolution cannot give for a range that outlives the raw rows (it reads a single level, and a
+   * tier row is that tier's whole bucket).
+   *
+   * Where two levels meet: the bucket holding the oldest finer row is read from the tier row when
+   * some of its finer rows left at their retention (the tier row holds them all), else from the
+   * finer rows; earlier buckets from the tier, later ones from the finer rows. Only closed tier
+   * rows are read: what is not yet downsampled is in the finer rows.
+   * The oldest row may be a tier row whose bucket began before `since` (its timestamp and
+   * resolution say so). Resolutions must be multiples of each other (as `DEFAULT_TIERS`), so a
+   * coarser bucket's end is a finer bucket's end.
+   */
+  finestRows(serviceId: string, since = -Infinity): MetricRow[] {
+    const lists = this.series.get(serviceId);
+    if (lists === undefined) return [];
+    const parts: MetricRow[][] = [];
+    // Rows of the level being read: timestamp in (handOff, upTo]; the next coarser level takes ≤ handOff.
+    let upTo = Infinity;
+    for (let level = 0; level < this.levels.length && upTo >= since; level++) {
+      const handOff = Math.min(upTo, this.handOff(serviceId, lists, level + 1));
+      const list = lists[level]!;
+      const from = Math.max(lowerBound(list, since), upperBound(list, handOff));
+      parts.push(list.slice(from, upperBound(list, upTo)).map((e) => decodeRow(e.payload)));
+      upTo = handOff;
+    }
+    return parts.reverse().flat();
+  }
+
+  /**
+   * Up to when (a bucket end, epoch ms) `finestRows` reads `level`'s rows rather than the finer
+   * level's; -Infinity past the coarsest level. The finer rows leave at their retention oldest
+   * first, so they hold every check after their oldest row; the bucket holding that row is read
+   * from the finer rows only when they still hold all of its checks (its tier row's `rows`).
+   */
+  private handOff(serviceId: string, lists: Entry[][], level: number): number {
+    if (level >= this.levels.length) return -Infinity;
+    const finer = lists[level - 1]!;
+    // No finer rows: the finer level never had any, or its open buckets would hold them.
+    if (finer.length === 0) return Infinity;
+    const end = bucketEnd(finer[0]!.t, this.levels[level]!);
+    const start = end - this.levels[level]! * 1000;
+    // An open bucket lost nothing: finer rows leave only once their bucket is closed.
+    if (end > this.closedUntil(serviceId, level)) return start;
+    const tier = lists[level]!;
+    const tierEntry = tier[lowerBound(tier, end)];
+    if (tierEntry?.t !== end) return start; // no tier row holds this bucket: the finer rows are all there is
+    const tierChecks = decodeRow(tierEntry.payload).rows;
+    let finerChecks = 0;
+    for (let i = upperBound(finer, start); i < finer.length && finer[i]!.t <= end; i++) {
+      finerChecks += level - 1 === 0 ? 1 : (decodeRow(finer[i]!.payload).rows ?? 1);
+    }
+    return tierChecks !== undefined && finerChecks >= tierChecks ? start : end;
+  }
+
   // ---- upkeep ----
 
   /**

@@ -11,6 +11,8 @@ export {
 export { RecordLog, type StoreReport, type RecordLogStats } from './record-log.js';
 export { downsample, bucketEnd } from './downsample.js';
 export { encodeRow, decodeRow, type MetricRow } from './rows.js';
+export { sloEventsSince, type StoredSloEvents } from './slo-events.js';
+export { type SloEventCounts } from './slo-counts.js';
 export {
   DEFAULT_MAX_BUCKETS,
   fitHistogram,

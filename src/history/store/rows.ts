@@ -12,13 +12,22 @@
  * absent optional value costs nothing), and the histogram when the mask says so: scale
  * (zigzag), zero count, offset (zigzag), bucket count, the bucket counts (uvarints), sum (f64),
  * min and max (f32). A check's row with a 120-bucket histogram is about 260 bytes.
+ * Then, each when the mask says so: the tier row's row count (uvarint), and the service level
+ * objectives' events: their number, then per objective its name (uvarint length + UTF-8), good
+ * and total (uvarints, exact at any size). Both come after everything older rows hold, so a row
+ * without them is byte for byte what earlier versions wrote, and their rows read back without.
  */
 import { ANOMALY_SERIES, MonitoringLevel, type AnomalyScores, type HealthMetrics, type HealthStatus } from '../../model/index.js';
 import { RecordKind, Reader, Writer } from './format.js';
 import type { StoredHistogram } from './histogram.js';
+import { eventCount, sloEntriesOf, sloEventsFrom } from './slo-counts.js';
 
-/** One stored row: a check's (resolution 0) or a tier's (resolution: its bucket in seconds). */
-export interface MetricRow extends Omit<HealthMetrics, 'checks' | 'alerts'> {
+/**
+ * One stored row: a check's (resolution 0) or a tier's (resolution: its bucket in seconds).
+ * `sloEvents` is kept (a tier row: summed per objective); `slos`, the objectives' state after the
+ * check, is not: the evaluator derives it again from the events.
+ */
+export interface MetricRow extends Omit<HealthMetrics, 'checks' | 'alerts' | 'slos'> {
   /** Custom checks that failed in this check (a tier row: the most in any of its checks). */
   checksFailed: number;
   /** Alerts firing after this check (a tier row: the most after any of its checks). */
@@ -68,6 +77,7 @@ const ANOMALY_BIT = FLOATS.indexOf(`anomaly:${ANOMALY_SERIES[0]}`);
 /** A row carried an (empty) anomaly object: kept so it reads back as `{}`. */
 const ANOMALY_PRESENT_BIT = FLOATS.length + 1;
 const ROWS_BIT = FLOATS.length + 2;
+const SLO_EVENTS_BIT = FLOATS.length + 3;
 
 function floatsOf(r: MetricRow): Partial<Record<FloatField, number>> {
   const f: Partial<Record<FloatField, number>> = {
@@ -95,7 +105,8 @@ function floatsOf(r: MetricRow): Partial<Record<FloatField, number>> {
   return f;
 }
 
-const count = (v: number): number => (Number.isFinite(v) && v > 0 ? Math.round(v) : 0);
+/** A count as stored: a whole number ≥ 0 and ≤ 2^53 − 1 (a larger varint would not read back). */
+const count = eventCount;
 
 /** The payload of a Row record (kind byte first). */
 export function encodeRow(r: MetricRow): Buffer {
@@ -119,6 +130,7 @@ export function encodeRow(r: MetricRow): Buffer {
   if (r.latency !== undefined) mask += 2 ** HISTOGRAM_BIT;
   if (r.anomaly !== undefined) mask += 2 ** ANOMALY_PRESENT_BIT;
   if (r.rows !== undefined) mask += 2 ** ROWS_BIT;
+  if (r.sloEvents !== undefined) mask += 2 ** SLO_EVENTS_BIT;
   w.uvar(mask);
   FLOATS.forEach((name, bit) => {
     if (Math.floor(mask / 2 ** bit) % 2 === 1) w.f32(floats[name]!);
@@ -135,6 +147,15 @@ export function encodeRow(r: MetricRow): Buffer {
     w.f32(h.max);
   }
   if (r.rows !== undefined) w.uvar(count(r.rows));
+  if (r.sloEvents !== undefined) {
+    const entries = sloEntriesOf(r.sloEvents);
+    w.uvar(entries.length);
+    for (const [name, { good, total }] of entries) {
+      w.str(name);
+      w.uvar(good);
+      w.uvar(total);
+    }
+  }
   return w.done();
 }
 
@@ -247,5 +268,13 @@ export function decodeRow(payload: Buffer): MetricRow {
     row.latency = { scale, zeroCount, offset, counts, sum, min, max };
   }
   if (has(ROWS_BIT)) row.rows = r.uvar();
+  if (has(SLO_EVENTS_BIT)) {
+    const n = r.uvar();
+    // Each entry takes at least 3 bytes: a count beyond what is left is damage, not a row.
+    if (n > r.remaining) throw new RangeError('record ends early');
+    const entries = new Array<[string, { good: number; total: number }]>(n);
+    for (let i = 0; i < n; i++) entries[i] = [r.str(), { good: r.uvar(), total: r.uvar() }];
+    row.sloEvents = sloEventsFrom(entries);
+  }
   return row;
 }
