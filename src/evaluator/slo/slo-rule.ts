@@ -54,7 +54,8 @@ export function sloRule(slo: SloConfig): RuleDefinition {
   const budgetLeft = (s: SloStatus | undefined): string => {
     if (s === undefined) return '';
     const lifetime = s.covered < s.window ? ` (counted over ${formatWindow(Math.round(s.covered))} of its ${formatWindow(s.window)})` : '';
-    return `; ${formatPercent(Math.max(s.budgetRemaining, -9.99))} of the error budget left${lifetime}`;
+    const left = s.budgetRemaining >= 0 ? `${formatPercent(s.budgetRemaining)} of the error budget left` : `error budget exhausted (${formatPercent(1 - s.budgetRemaining)} of it spent)`;
+    return `; ${left}${lifetime}`;
   };
   const burning = (c: MessageContext): string => {
     const s = statusOf(c.metrics);
