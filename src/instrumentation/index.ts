@@ -21,6 +21,7 @@ export { expressMountRoute } from './adapters/express.js';
 export function addDurationBounds(seconds: readonly number[]): void {
   if (seconds.length === 0) return;
   const store = getStore();
+  store.explicitBucketsWanted = true;
   store.http.duration.addBounds(seconds);
   store.operations.duration.addBounds(seconds);
 }

@@ -45,6 +45,7 @@ export interface HealthMetricProducerOptions {
    * buckets, as the same metric in scope `otel-health/explicit-buckets` (EXPLICIT_BUCKETS_SCOPE).
    * The health evaluator counts latency objectives' good events from them exactly (a bucket
    * boundary sits at each threshold) while its percentiles come from the exponential ones.
+   * Only once a latency objective asked for them (addDurationBounds): nothing is built otherwise.
    * Default: false.
    */
   explicitBucketsAlongside?: boolean;
@@ -187,7 +188,8 @@ export class HealthMetricProducer implements MetricProducer, DrainTarget {
     const delta = temporality === AggregationTemporality.DELTA;
     const exponential = d.type === InstrumentType.HISTOGRAM && context.wantsExponentialHistogram();
     const points: DataPoint<number | OtelHistogram | OtelExponentialHistogram>[] = [];
-    const explicitPoints: DataPoint<OtelHistogram>[] | undefined = exponential && this.explicitAlongside ? [] : undefined;
+    const explicitPoints: DataPoint<OtelHistogram>[] | undefined =
+      exponential && this.explicitAlongside && this.store.explicitBucketsWanted === true ? [] : undefined;
     // Up-down counters in cumulative temporality report the process-wide level, whenever this
     // producer started: its own sum of deltas would miss what was open before it existed.
     const level = d.type === InstrumentType.UP_DOWN_COUNTER && !delta;

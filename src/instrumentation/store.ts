@@ -28,6 +28,11 @@ export interface Store {
   readonly targets: Set<DrainTarget>;
   /** How many running monitors hold the instrumentation enabled. */
   users: number;
+  /**
+   * A latency objective asked for exact counts at its threshold (addDurationBounds): producers
+   * with `explicitBucketsAlongside` hand out explicit buckets only then. Absent: never asked.
+   */
+  explicitBucketsWanted?: boolean;
 }
 
 const STORE_KEY = Symbol.for('otel-health.store');

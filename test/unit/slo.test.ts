@@ -11,6 +11,10 @@ import { ConfigError, MonitoringLevel, parseConfig, setRoute, startHealthMonitor
 import { sloAlertWindows, type SloConfig } from '../../src/config/index.js';
 import { RuleEngine, SloTracker, sloRule } from '../../src/evaluator/index.js';
 import { EventCounts } from '../../src/evaluator/slo/event-counts.js';
+import { ExplicitHistogram } from '../../src/instrumentation/aggregation/explicit-histogram.js';
+import { Instrument } from '../../src/instrumentation/aggregation/instrument.js';
+import { ValueType } from '@opentelemetry/api';
+import { InstrumentType } from '@opentelemetry/sdk-metrics';
 import type { AlertTransition, DerivedHealthMetrics, SloEvents } from '../../src/model/index.js';
 import { close, listen, request, trackSockets } from '../../support/http.js';
 
@@ -50,6 +54,36 @@ describe('EventCounts', () => {
     assert.deepEqual(counts.sum(now + 3_600_000, 300_000), { good: 0, total: 0 }, 'an hour later, nothing in the last 5 min');
     counts.add(T0, 1, 1);
     assert.deepEqual(counts.sum(now, 3_600_000), { good: 21_600, total: 24_000 }, 'an event older than the span is dropped');
+  });
+});
+
+describe('bucket boundaries at latency thresholds', () => {
+  it('rebucketing moves each bucket to the new one with the same upper bound (never counts a value as faster)', () => {
+    const h = new ExplicitHistogram([0.1, 0.5]);
+    for (const v of [0.05, 0.3, 0.7]) h.record(v);
+    const next = h.rebucketed([0.1, 0.3, 0.5]);
+    assert.deepEqual(Array.from(next.counts), [1, 0, 1, 1], '0.3 stays in the bucket ending at 0.5');
+    assert.deepEqual([next.count, next.sum, next.min, next.max], [3, h.sum, 0.05, 0.7]);
+    next.record(0.2);
+    assert.deepEqual(Array.from(next.counts), [1, 1, 1, 1], 'new values land in the new buckets');
+  });
+
+  it('an instrument gains the boundary for its existing series too, values waiting in the batch included', () => {
+    const instrument = new Instrument(
+      { name: 'd', description: '', unit: 's', type: InstrumentType.HISTOGRAM, valueType: ValueType.DOUBLE, bounds: [0.1, 0.5] },
+      10,
+    );
+    const series = instrument.createSeries({ a: 1 });
+    series.record(0.2);
+    series.record(0.4);
+    instrument.addBounds([0.3, 0.5, -1, Number.NaN]);
+    assert.deepEqual(instrument.descriptor.bounds, [0.1, 0.3, 0.5], 'sorted, no duplicate, nothing invalid');
+    series.record(0.25);
+    series.flush();
+    assert.deepEqual(Array.from(series.explicit!.counts), [0, 1, 2, 0]);
+    const before = instrument.descriptor.bounds;
+    instrument.addBounds([0.3]);
+    assert.equal(instrument.descriptor.bounds, before, 'a boundary already there changes nothing');
   });
 });
 
