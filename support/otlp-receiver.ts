@@ -1,12 +1,16 @@
 // A real OTLP/HTTP receiver for tests: an http server on 127.0.0.1 that takes what the
-// exporter-*-otlp-http packages send (POST /v1/metrics and /v1/logs, JSON bodies, optionally
-// gzip-compressed) and records the parsed requests.
+// exporter-*-otlp-http and exporter-*-otlp-proto packages send (POST /v1/metrics and /v1/logs,
+// JSON or protobuf bodies, optionally gzip-compressed) and records the parsed requests: a
+// protobuf body is decoded with the OTLP definitions (otlp-proto.ts) into the OTLP/JSON shape,
+// so tests read both encodings alike. `accepts` makes it take one encoding only and answer
+// 415 to the other, as some vendor endpoints do.
 
 import { EventEmitter, once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { decodeLogsRequest, decodeMetricsRequest } from './otlp-proto.js';
 
 /**
  * - `ok`: 200 with an empty JSON ExportServiceResponse; the request is recorded.
@@ -21,10 +25,16 @@ import { gunzipSync, inflateSync } from 'node:zlib';
  */
 export type ReceiverMode = 'ok' | 'fail500' | 'hang' | 'retry429' | { status: number; retryAfter?: string };
 
+/** The two OTLP/HTTP encodings, by their content type. */
+export type OtlpEncoding = 'json' | 'protobuf';
+
 export interface ReceivedRequest {
   path: string;
   headers: IncomingMessage['headers'];
-  /** the parsed JSON body */
+  /** which encoding the request was sent in (by its content type) */
+  encoding: OtlpEncoding;
+  /** the parsed body (a protobuf body decoded into the OTLP/JSON shape); undefined when
+   * refused with 415 */
   body: any;
   /** what the receiver answered (undefined for `hang`) */
   status: number | undefined;
@@ -53,6 +63,9 @@ export interface OtlpReceiver {
 
 export interface OtlpReceiverOptions {
   mode?: ReceiverMode;
+  /** Take only this encoding and answer 415 Unsupported Media Type to the other (recorded,
+   * with status 415). Default: both. */
+  accepts?: OtlpEncoding;
   /** default 0 (any free port) */
   port?: number;
 }
@@ -66,10 +79,25 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function decode(raw: Buffer, encoding: string | undefined): string {
-  if (encoding === 'gzip') return gunzipSync(raw).toString('utf8');
-  if (encoding === 'deflate') return inflateSync(raw).toString('utf8');
-  return raw.toString('utf8');
+function inflate(raw: Buffer, encoding: string | undefined): Buffer {
+  if (encoding === 'gzip') return gunzipSync(raw);
+  if (encoding === 'deflate') return inflateSync(raw);
+  return raw;
+}
+
+function encodingOf(contentType: string | undefined): OtlpEncoding {
+  return (contentType ?? '').startsWith('application/x-protobuf') ? 'protobuf' : 'json';
+}
+
+function parse(path: string, encoding: OtlpEncoding, bytes: Buffer): any {
+  if (encoding === 'json') return JSON.parse(bytes.toString('utf8'));
+  return path === '/v1/metrics' ? decodeMetricsRequest(bytes) : decodeLogsRequest(bytes);
+}
+
+/** An empty ExportServiceResponse in the request's encoding. */
+function okResponse(res: ServerResponse, encoding: OtlpEncoding): void {
+  if (encoding === 'protobuf') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+  else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
 }
 
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
@@ -90,20 +118,29 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         res.writeHead(404).end();
         return;
       }
-      let text: string;
+      const encoding = encodingOf(req.headers['content-type']);
+      let bytes: Buffer;
       let body: any;
       try {
-        text = decode(await readBody(req), req.headers['content-encoding']);
-        body = JSON.parse(text);
+        bytes = inflate(await readBody(req), req.headers['content-encoding']);
+        if (options.accepts !== undefined && encoding !== options.accepts) {
+          const record: ReceivedRequest = { path, headers: req.headers, encoding, body: undefined, status: 415 };
+          res.writeHead(415, { 'content-type': 'text/plain' }).end(`this endpoint takes ${options.accepts} only`);
+          requests.push(record);
+          events.emit('request', record);
+          return;
+        }
+        body = parse(path, encoding, bytes);
       } catch (error) {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: String(error) }));
         return;
       }
-      const record: ReceivedRequest = { path, headers: req.headers, body, status: undefined };
+      const text = bytes.toString('base64');
+      const record: ReceivedRequest = { path, headers: req.headers, encoding, body, status: undefined };
       const accept = () => {
         record.status = 200;
         (path === '/v1/metrics' ? metrics : logs).push(body);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        okResponse(res, encoding);
       };
       if (typeof mode === 'object') {
         record.status = mode.status;

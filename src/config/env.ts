@@ -21,6 +21,11 @@
  * | `OTEL_HEALTH_STARTUP_MESSAGE` (`true` / `false`) | `startupMessage` |
  * | `OTEL_HEALTH_STORE` (a file path) | `store.path` |
  *
+ * `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL` and
+ * `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL` set no option (the OTLP exporters read them) but are
+ * checked here, so that a value other than `http/protobuf`, `http/json` or `grpc` is reported
+ * with the other problems instead of sending to an endpoint that cannot answer.
+ *
  * A threshold variable holds a number (the ERROR level), `false`/`off` (rule off), or
  * `key=value` pairs: `warning=0.05,error=0.1,critical=0.25,for=30,recovery=0.8,minRequests=10`.
  * An empty variable counts as unset, as in the OpenTelemetry SDK.
@@ -58,6 +63,21 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'OTEL_HEALTH_STARTUP_MESSAGE', path: ['startupMessage'], kind: 'boolean' },
   { name: 'OTEL_HEALTH_STORE', path: ['store', 'path'], kind: 'string' },
 ];
+
+/** The OTLP protocol variables and their values: the values of src/otlp/export-protocol.ts
+ * (OTLP_PROTOCOLS), which config/ may not import; a test keeps the two in step. */
+export const OTLP_PROTOCOL_VARS = ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'] as const;
+export const OTLP_PROTOCOL_VALUES = ['http/protobuf', 'http/json', 'grpc'] as const;
+
+function otlpProtocolIssues(env: Env): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const name of OTLP_PROTOCOL_VARS) {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '' || (OTLP_PROTOCOL_VALUES as readonly string[]).includes(raw)) continue;
+    issues.push({ path: name, message: `must be one of ${OTLP_PROTOCOL_VALUES.join(', ')} (got ${JSON.stringify(raw)})` });
+  }
+  return issues;
+}
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const THRESHOLD_KEYS = new Set(['warning', 'error', 'critical', 'for', 'recovery', 'recoveryThreshold', 'minRequests']);
@@ -185,6 +205,7 @@ function readEnv(env: Env): EnvReading {
     setPath(input, v.path, parsed.value);
     sources.push(v);
   }
+  issues.push(...otlpProtocolIssues(env));
   if (input.serviceName === undefined) {
     const name = resourceServiceName(env.OTEL_RESOURCE_ATTRIBUTES);
     if (name !== undefined) {

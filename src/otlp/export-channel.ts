@@ -8,6 +8,10 @@ import type { Exception } from '@opentelemetry/api';
 import { diag } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode, globalErrorHandler } from '@opentelemetry/core';
+import { isUnsupportedMediaType } from './export-errors.js';
+import type { ProtocolChoice } from './export-protocol.js';
+import { EXPORTER_MISSING_CODE, isExporterInstalled, missingExporterMessage } from './exporter-packages.js';
+import { unsupportedMediaTypeMessage } from './media-type-diagnostic.js';
 import type { WorkerExporterOptions } from './options.js';
 import { resolveChannelOptions, toWireConfig } from './options.js';
 import type { Signal } from './protocol.js';
@@ -44,6 +48,16 @@ export function safely(resultCallback: (result: ExportResult) => void): (result:
   };
 }
 
+/** console.warn that never throws: the 415 diagnostic must reach the user even when no diag
+ * logger is set (the OTel default), and must never break an export. */
+function warnLine(line: string): void {
+  try {
+    console.warn(line);
+  } catch {
+    // nowhere to report
+  }
+}
+
 /** Batches an exporter holds beyond the worker's in-flight requests (the log redelivery
  * queue): forceFlush() and shutdown() give them their chance within the same bound. */
 export interface Backlog {
@@ -67,17 +81,28 @@ export class ExportChannel {
   private dropping = false;
   private shutdownPromise: Promise<void> | undefined;
   private readonly signal: Signal;
+  private unsupportedMediaTypeReported = false;
+  private missingExporterReported = false;
+  /** The exporter's protocol and what chose it. */
+  readonly protocol: ProtocolChoice;
   /** Set by an exporter that keeps batches of its own (WorkerLogRecordExporter). */
   backlog: Backlog | undefined;
 
   constructor(signal: Signal, options: WorkerExporterOptions) {
     this.signal = signal;
     // Checked before this exporter is registered with the shared worker.
-    const resolved = resolveChannelOptions(options);
+    const resolved = resolveChannelOptions(signal, options);
     this.maxQueue = resolved.maxQueue;
     this.shutdownTimeoutMillis = resolved.shutdownTimeoutMillis;
+    this.protocol = resolved.protocol;
     this.host = getWorkerHost();
-    this.id = this.host.addExporter(signal, toWireConfig(options), otelEnvSnapshot());
+    this.id = this.host.addExporter(signal, resolved.protocol, toWireConfig(options), otelEnvSnapshot());
+    // A protocol whose package is missing (the gRPC exporters are optional peers) is said at
+    // construction, i.e. at start-up, rather than at the first export a minute later.
+    if (!isExporterInstalled(signal, resolved.protocol.protocol)) {
+      this.missingExporterReported = true;
+      warnLine(missingExporterMessage(signal, resolved.protocol.protocol, resolved.protocol.source));
+    }
   }
 
   /** Batches dropped because `maxQueue` batches were already waiting for the worker. */
@@ -120,6 +145,7 @@ export class ExportChannel {
     }
     const done = this.host.export(this.id, body, fallback).then((result) => {
       this.inFlight.delete(done);
+      if (!result.ok) this.noteFailure(result.error);
       callback(result.ok ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: result.error });
     });
     this.inFlight.add(done);
@@ -127,7 +153,22 @@ export class ExportChannel {
 
   /** Sends a batch again, outside the `maxQueue` accounting (the backlog bounds itself). */
   resend(body: ExportBody, fallback: () => ExportBody): Promise<RequestResult> {
-    return this.host.export(this.id, body, fallback);
+    return this.host.export(this.id, body, fallback).then((result) => {
+      if (!result.ok) this.noteFailure(result.error);
+      return result;
+    });
+  }
+
+  /** A 415 (or a missing exporter package) means every export of this exporter will be refused the same way: say so once,
+   * loudly, with the content type and the variable that changes it. */
+  private noteFailure(error: Error): void {
+    if ((error as { code?: unknown }).code === EXPORTER_MISSING_CODE && !this.missingExporterReported) {
+      this.missingExporterReported = true;
+      warnLine(error.message);
+    }
+    if (this.unsupportedMediaTypeReported || !isUnsupportedMediaType(error)) return;
+    this.unsupportedMediaTypeReported = true;
+    warnLine(unsupportedMediaTypeMessage(this.signal, this.protocol));
   }
 
   /** Waits for the batches handed to the worker so far, and gives the backlog an attempt now,

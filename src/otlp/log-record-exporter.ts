@@ -5,7 +5,7 @@
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { exportErrorLabel, isTransientExportError } from './export-errors.js';
+import { exportErrorLabel, isWorthKeeping } from './export-errors.js';
 import { safely } from './export-channel.js';
 import { WorkerExporterBase } from './exporter-base.js';
 import type { WorkerLogRecordExporterOptions } from './options.js';
@@ -23,13 +23,16 @@ function dropOldestRecords(batch: WireLogBatch, n: number): WireLogBatch {
 
 function attemptOf(result: RequestResult): Attempt {
   if (result.ok) return { outcome: 'delivered' };
-  if (isTransientExportError(result.error)) return { outcome: 'transient' };
+  // A 415 is kept like a transient failure (see isWorthKeeping): never dropped quietly.
+  if (isWorthKeeping(result.error)) return { outcome: 'transient' };
   return { outcome: 'permanent', label: exportErrorLabel(result.error) };
 }
 
 /**
- * OTLP/HTTP JSON log record exporter whose serialization and sending run in a worker thread,
- * through the stock `OTLPLogExporter`. Use it like the stock exporter, e.g. with a
+ * OTLP log record exporter whose serialization and sending run in a worker thread, through the
+ * stock `OTLPLogExporter` of the chosen protocol (`protocol` option, else
+ * `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`:
+ * exporter-logs-otlp-proto, -http (`http/json`) or -grpc). Use it like the stock exporter, e.g. with a
  * `BatchLogRecordProcessor`.
  *
  * The shared worker is unref()'d, so a pending export() does not keep the process alive by
@@ -53,6 +56,12 @@ function attemptOf(result: RequestResult): Attempt {
  *   the newest alert state matters most.
  * - A permanent failure (another 4xx such as 400, 401, 413; a local error) is not retried: the
  *   batch is dropped and counted; on a first attempt its callback gets FAILED as before.
+ * - A 415 (the endpoint does not take this protocol's content type) is reported once on stderr,
+ *   naming the content type and the variable to set, and its batches are kept like a transient
+ *   failure's: no alert record is dropped quietly for it.
+ * - gRPC: the retryable statuses (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, …, and
+ *   UNKNOWN / INTERNAL like HTTP 500) are transient; the others (UNAUTHENTICATED,
+ *   INVALID_ARGUMENT, UNIMPLEMENTED, …) permanent.
  * - The first drop of an outage is reported once through `diag.warn`; the rest are counted
  *   until an export succeeds again. Neither URLs nor header values are logged.
  * - forceFlush() retries the queue at once and stops at the first transient failure;
@@ -162,10 +171,10 @@ export class WorkerLogRecordExporter extends WorkerExporterBase implements LogRe
       (result) => {
         if (result.code === ExportResultCode.SUCCESS) return resultCallback(result);
         // Handed over to the queue: SUCCESS (see the class comment for why).
-        if (payload !== undefined && isTransientExportError(result.error) && queue.add(seq, payload)) {
+        if (payload !== undefined && isWorthKeeping(result.error) && queue.add(seq, payload)) {
           return resultCallback({ code: ExportResultCode.SUCCESS });
         }
-        if (!isTransientExportError(result.error) || payload === undefined) {
+        if (!isWorthKeeping(result.error) || payload === undefined) {
           queue.countDropped(logs.length, `export failed: ${exportErrorLabel(result.error)}`);
         }
         resultCallback(result);

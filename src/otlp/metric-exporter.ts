@@ -21,8 +21,10 @@ const NEVER_SENDS: Delegate = {
 };
 
 /**
- * OTLP/HTTP JSON metric exporter whose serialization and sending run in a worker thread,
- * through the stock `OTLPMetricExporter`. Use it like the stock exporter, e.g. with a
+ * OTLP metric exporter whose serialization and sending run in a worker thread, through the
+ * stock `OTLPMetricExporter` of the chosen protocol (`protocol` option, else
+ * `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`:
+ * exporter-metrics-otlp-proto, -http (`http/json`) or -grpc). Use it like the stock exporter, e.g. with a
  * `PeriodicExportingMetricReader`.
  *
  * The shared worker is unref()'d, so a pending export() does not keep the process alive by

@@ -1,12 +1,15 @@
 // Options of the worker exporters, their documented defaults, and their checks. The fields the
-// stock exporter reads go to the worker unchanged (toWireConfig); maxQueue and
-// shutdownTimeoutMillis stay on the main thread (resolveChannelOptions, for export-channel.ts).
+// stock exporter reads go to the worker unchanged (toWireConfig); the protocol goes with them to
+// pick that exporter; maxQueue and shutdownTimeoutMillis stay on the main thread
+// (resolveChannelOptions, for export-channel.ts).
 
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import type { AggregationSelector, AggregationTemporality } from '@opentelemetry/sdk-metrics';
-import type { WireExporterConfig } from './protocol.js';
+import type { OtlpProtocol, ProtocolChoice } from './export-protocol.js';
+import { resolveProtocol } from './export-protocol.js';
+import type { Signal, WireExporterConfig } from './protocol.js';
 import type { RedeliveryOptions } from './redelivery.js';
 
 /** Default of {@link WorkerExporterOptions.maxQueue}. */
@@ -17,19 +20,26 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
 /**
  * Options of {@link WorkerMetricExporter} and {@link WorkerLogRecordExporter}.
  *
- * `url`, `headers`, `timeoutMillis`, `compression`, `concurrencyLimit`, `keepAlive`,
- * `httpAgentOptions` and `userAgent` are handed unchanged to the stock `OTLPMetricExporter` /
- * `OTLPLogExporter` (exporter-*-otlp-http 0.223) inside the worker; what is not given there
- * comes from the same environment variables and defaults as with the stock exporter. They
- * must be structured-clone-safe (no functions: a `headers` factory or an agent factory cannot
- * cross to the worker).
+ * `protocol` picks the stock exporter the worker uses: `http/protobuf` (default)
+ * exporter-*-otlp-proto, `http/json` exporter-*-otlp-http, `grpc` exporter-*-otlp-grpc (an
+ * optional peer dependency: install it to use gRPC). `url`, `headers`, `timeoutMillis`,
+ * `compression`, `concurrencyLimit`, `keepAlive`, `httpAgentOptions` and `userAgent` are handed
+ * to that exporter inside the worker (gRPC takes `headers` as metadata and has no use for
+ * `keepAlive` / `httpAgentOptions`); what is not given there comes from the same environment
+ * variables and defaults as with the stock exporter. They must be structured-clone-safe (no
+ * functions: a `headers` factory or an agent factory cannot cross to the worker).
  */
 export interface WorkerExporterOptions {
+  /** Default: `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL` / `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`, else
+   * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`. Another value throws a RangeError
+   * naming the option or the variable. */
+  protocol?: OtlpProtocol;
   /** Default: `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` / `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`, else
-   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/metrics` or `/v1/logs`, else
-   * `http://localhost:4318/v1/metrics` or `…/v1/logs`. */
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/metrics` or `/v1/logs` (gRPC: as it is, no path), else
+   * `http://localhost:4318/v1/metrics` or `…/v1/logs` (gRPC: `http://localhost:4317`). */
   url?: string;
-  /** Merged over `OTEL_EXPORTER_OTLP_HEADERS` and the signal-specific variable. */
+  /** Merged over `OTEL_EXPORTER_OTLP_HEADERS` and the signal-specific variable (gRPC: as
+   * metadata). */
   headers?: Record<string, string>;
   /** Per export, retries included. Default: `OTEL_EXPORTER_OTLP_{METRICS,LOGS}_TIMEOUT`, else
    * `OTEL_EXPORTER_OTLP_TIMEOUT`, else 10000. */
@@ -38,9 +48,9 @@ export interface WorkerExporterOptions {
   compression?: 'gzip' | 'none';
   /** Concurrent requests in the stock exporter. Default 30. */
   concurrencyLimit?: number;
-  /** Default true. */
+  /** Default true. Not used by gRPC. */
   keepAlive?: boolean;
-  /** Plain agent options only (an agent factory function cannot be sent to the worker). */
+  /** Not used by gRPC. Plain agent options only (an agent factory function cannot be sent to the worker). */
   httpAgentOptions?: http.AgentOptions | https.AgentOptions;
   /** Prepended to the stock exporter's User-Agent. */
   userAgent?: string;
@@ -79,14 +89,21 @@ export interface WorkerLogRecordExporterOptions extends WorkerExporterOptions {
 export interface ResolvedChannelOptions {
   readonly maxQueue: number;
   readonly shutdownTimeoutMillis: number;
+  /** the protocol, and what chose it (the option, a variable, the default) */
+  readonly protocol: ProtocolChoice;
 }
 
-/** Applies the defaults of `maxQueue` and `shutdownTimeoutMillis`; a bad value throws a
- * RangeError naming the field. */
-export function resolveChannelOptions(options: WorkerExporterOptions): ResolvedChannelOptions {
+/** Applies the defaults of `maxQueue` and `shutdownTimeoutMillis` and picks the protocol from
+ * the option or `env`; a bad value throws a RangeError naming the field or the variable. */
+export function resolveChannelOptions(
+  signal: Signal,
+  options: WorkerExporterOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedChannelOptions {
   return {
     maxQueue: positiveInteger('maxQueue', options.maxQueue, DEFAULT_MAX_QUEUE),
     shutdownTimeoutMillis: nonNegative('shutdownTimeoutMillis', options.shutdownTimeoutMillis, DEFAULT_SHUTDOWN_TIMEOUT_MILLIS),
+    protocol: resolveProtocol(signal, options.protocol, env),
   };
 }
 

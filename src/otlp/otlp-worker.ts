@@ -1,7 +1,8 @@
 // The OTLP export worker: receives plain-data batches from the main thread, rebuilds the
 // objects the stock exporters take, and sends them with the stock OTLPMetricExporter /
-// OTLPLogExporter (exporter-*-otlp-http), so URL, headers, timeout, compression, retries and
-// every OTEL_EXPORTER_OTLP_* variable are handled by their code. Built as its own tsup entry
+// OTLPLogExporter of each exporter's protocol (stock-exporters.ts: exporter-*-otlp-proto,
+// -http or -grpc), so URL, headers, timeout, compression, retries and every
+// OTEL_EXPORTER_OTLP_* variable are handled by their code. Built as its own tsup entry
 // (dist/otlp-worker.js, dist/otlp-worker.cjs); see worker-host.ts for how it is found.
 
 import { format } from 'node:util';
@@ -9,16 +10,21 @@ import { parentPort } from 'node:worker_threads';
 import type { DiagLogger } from '@opentelemetry/api';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import type { MainToWorker, WireExporterConfig, WorkerToMain } from './protocol.js';
+import { grpcStatusCode } from './export-errors.js';
+import type { OtlpProtocol } from './export-protocol.js';
+import type { MainToWorker, Signal, WireExporterConfig, WorkerToMain } from './protocol.js';
 import { toWireError } from './protocol.js';
 import { rebuildLogRecords, rebuildResourceMetrics } from './rebuild.js';
+import type { StockLogExporter, StockMetricExporter } from './stock-exporters.js';
+import { createStockExporter } from './stock-exporters.js';
 
-type Registered =
-  | { signal: 'metrics'; exporter: OTLPMetricExporter }
-  | { signal: 'logs'; exporter: OTLPLogExporter }
-  | { signal: 'metrics' | 'logs'; error: Error };
+/** An exporter of the main thread, as built here: the stock exporter is loaded asynchronously
+ * (its package is imported on first use), so batches wait on `ready`, in the order they came. */
+interface Registered {
+  signal: Signal;
+  protocol: OtlpProtocol;
+  ready: Promise<StockMetricExporter | StockLogExporter>;
+}
 
 const port = parentPort;
 if (port === null) throw new Error('otel-health: otlp-worker must be started as a worker thread');
@@ -64,21 +70,33 @@ function applyOtelEnv(env: Record<string, string>): void {
   Object.assign(process.env, env);
 }
 
+/** Registrations are built one after the other: each stock exporter reads process.env when it
+ * is constructed, after an await, so the next registration's applyOtelEnv must wait for it. */
+let building: Promise<unknown> = Promise.resolve();
+
 function register(msg: Extract<MainToWorker, { op: 'register' }>): void {
   const previous = exporters.get(msg.exporter);
-  if (previous !== undefined && 'exporter' in previous) void previous.exporter.shutdown().catch(noop);
-  try {
+  if (previous !== undefined) void previous.ready.then((e) => e.shutdown()).catch(noop);
+  const ready = building.then(() => {
     applyOtelEnv(msg.env);
-    const config = stockConfig(msg.config);
-    exporters.set(
-      msg.exporter,
-      msg.signal === 'metrics'
-        ? { signal: 'metrics', exporter: new OTLPMetricExporter(config) }
-        : { signal: 'logs', exporter: new OTLPLogExporter(config) },
-    );
-  } catch (error) {
-    exporters.set(msg.exporter, { signal: msg.signal, error: error as Error });
-  }
+    return createStockExporter(msg.signal, msg.protocol.protocol, msg.protocol.source, stockConfig(msg.config));
+  });
+  building = ready.catch(noop);
+  ready.catch(noop); // reported with each batch (exportBatch), never as an unhandled rejection
+  exporters.set(msg.exporter, { signal: msg.signal, protocol: msg.protocol.protocol, ready });
+}
+
+/** A gRPC status arrives as a numeric `code`, which the main thread would read as an HTTP
+ * status: rename it (`GRPC_UNAVAILABLE`, …) before it crosses. */
+function asReported(protocol: OtlpProtocol, error: unknown): unknown {
+  if (protocol !== 'grpc' || !(error instanceof Error)) return error;
+  const code = grpcStatusCode((error as Error & { code?: unknown }).code);
+  if (code === undefined) return error;
+  const renamed: Error & { code?: string } = new Error(error.message);
+  renamed.name = error.name;
+  if (error.stack !== undefined) renamed.stack = error.stack;
+  renamed.code = code;
+  return renamed;
 }
 
 function fail(id: number, error: unknown): void {
@@ -88,32 +106,37 @@ function fail(id: number, error: unknown): void {
 function exportBatch(msg: Extract<MainToWorker, { op: 'export' }>): void {
   const entry = exporters.get(msg.exporter);
   if (entry === undefined) return fail(msg.id, new Error('otel-health: OTLP exporter not registered in the worker'));
-  if ('error' in entry) return fail(msg.id, entry.error);
   let answered = false;
   const done = (result: { code: ExportResultCode; error?: Error }) => {
     if (answered) return;
     answered = true;
     if (result.code === ExportResultCode.SUCCESS) post({ op: 'result', id: msg.id, ok: true });
-    else fail(msg.id, result.error ?? new Error('OTLP export failed'));
+    else fail(msg.id, asReported(entry.protocol, result.error ?? new Error('OTLP export failed')));
   };
-  try {
-    if (msg.signal === 'metrics' && entry.signal === 'metrics') {
-      entry.exporter.export(rebuildResourceMetrics(msg.payload), done);
-    } else if (msg.signal === 'logs' && entry.signal === 'logs') {
-      entry.exporter.export(rebuildLogRecords(msg.payload), done);
-    } else {
-      done({ code: ExportResultCode.FAILED, error: new Error(`otel-health: ${msg.signal} batch sent to a ${entry.signal} exporter`) });
-    }
-  } catch (error) {
-    done({ code: ExportResultCode.FAILED, error: error as Error });
-  }
+  entry.ready.then(
+    (exporter) => {
+      try {
+        if (msg.signal !== entry.signal) {
+          done({ code: ExportResultCode.FAILED, error: new Error(`otel-health: ${msg.signal} batch sent to a ${entry.signal} exporter`) });
+        } else if (msg.signal === 'metrics') {
+          (exporter as StockMetricExporter).export(rebuildResourceMetrics(msg.payload), done);
+        } else {
+          (exporter as StockLogExporter).export(rebuildLogRecords(msg.payload), done);
+        }
+      } catch (error) {
+        done({ code: ExportResultCode.FAILED, error: error as Error });
+      }
+    },
+    (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
+  );
 }
 
 async function shutdown(msg: Extract<MainToWorker, { op: 'shutdown' }>): Promise<void> {
   const entry = exporters.get(msg.exporter);
   exporters.delete(msg.exporter);
   try {
-    if (entry !== undefined && 'exporter' in entry) await entry.exporter.shutdown();
+    const exporter = await entry?.ready.catch(() => undefined);
+    if (exporter !== undefined) await exporter.shutdown();
     post({ op: 'result', id: msg.id, ok: true });
   } catch (error) {
     fail(msg.id, error);

@@ -8,6 +8,7 @@
 // worker serialize to the same OTLP request as the originals would.
 
 import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { ProtocolChoice } from './export-protocol.js';
 
 export type Signal = 'metrics' | 'logs';
 
@@ -91,6 +92,8 @@ export type MainToWorker =
       op: 'register';
       exporter: number;
       signal: Signal;
+      /** which stock exporter the worker builds (chosen on the main thread: export-protocol.ts) */
+      protocol: ProtocolChoice;
       config: WireExporterConfig;
       /** the OTEL_* environment variables as they were when the exporter was constructed */
       env: Record<string, string>;

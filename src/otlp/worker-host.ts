@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { WORKER_EXIT_CODE } from './export-errors.js';
+import type { ProtocolChoice } from './export-protocol.js';
 import type { MainToWorker, Signal, WireExporterConfig, WireLogBatch, WireResourceMetrics, WorkerToMain } from './protocol.js';
 import { fromWireError } from './protocol.js';
 
@@ -29,6 +30,7 @@ interface Pending {
 
 interface ExporterEntry {
   signal: Signal;
+  protocol: ProtocolChoice;
   config: WireExporterConfig;
   env: Record<string, string>;
   /** generation of the worker this exporter is registered on (0: none) */
@@ -204,9 +206,9 @@ export class OtlpWorkerHost {
     return this.worker;
   }
 
-  addExporter(signal: Signal, config: WireExporterConfig, env: Record<string, string>): number {
+  addExporter(signal: Signal, protocol: ProtocolChoice, config: WireExporterConfig, env: Record<string, string>): number {
     const id = this.nextExporterId++;
-    this.exporters.set(id, { signal, config, env, registeredOn: 0 });
+    this.exporters.set(id, { signal, protocol, config, env, registeredOn: 0 });
     return id;
   }
 
@@ -263,7 +265,14 @@ export class OtlpWorkerHost {
       return Promise.resolve({ ok: false, error: error as Error });
     }
     if (entry.registeredOn !== this.generation) {
-      const register: MainToWorker = { op: 'register', exporter, signal: entry.signal, config: entry.config, env: entry.env };
+      const register: MainToWorker = {
+        op: 'register',
+        exporter,
+        signal: entry.signal,
+        protocol: entry.protocol,
+        config: entry.config,
+        env: entry.env,
+      };
       try {
         worker.postMessage(register);
       } catch (error) {

@@ -29,6 +29,11 @@ import { getWorkerHost, stripPreloadsFromNodeOptions } from '../../src/otlp/work
 import type { OtlpReceiver } from '../../support/otlp-receiver.js';
 import { startOtlpReceiver } from '../../support/otlp-receiver.js';
 
+// This file checks the worker's requests against the stock JSON serializer, field by field, so
+// its exporters send http/json; otlp-protocols.test.ts holds the same checks for http/protobuf
+// (the default) and grpc.
+process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
+
 // Every outbound HTTP request / TCP connection made by the main thread. Channels are per
 // thread: the worker's requests do not appear here.
 const mainThreadClientRequests: string[] = [];
