@@ -8,6 +8,7 @@ export {
   type MetricsHistoryOptions,
 } from './metrics-history.js';
 export { HistoryStore, DEFAULT_TIERS, type HistoryStoreOptions, type HistoryStoreStats, type MetricRow, type StoreQuery } from './store/index.js';
+export { sloEventsSince, type StoredSloEvents } from './store/index.js';
 export {
   AlertHistory,
   DEFAULT_ALERT_HISTORY_CAPACITY,
