@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MonitoringLevel, type SloEvents } from '../../src/model/index.js';
-import { HistoryStore, decodeRow, downsample, encodeRow, sloEventsSince, type MetricRow, type SloEventCounts } from '../../src/history/store/index.js';
+import {
+  HistoryStore,
+  bucketEnd,
+  decodeRow,
+  downsample,
+  encodeRow,
+  sloEventsSince,
+  type MetricRow,
+  type SloEventCounts,
+} from '../../src/history/store/index.js';
 import { START, latencies, rng, rowOf, tempDir } from '../helpers/store.js';
 
 const temp = tempDir();
@@ -255,7 +264,16 @@ describe('store: SLO events kept across restarts', () => {
       // The raw part is every check's own row still held.
       const rawPart = rebuilt.filter((r) => r.resolution === 0);
       const held = s.query('checkout', { resolution: 'raw' });
-      assert.ok(rawPart.length > 0 && rawPart.length <= held.length && held.length - rawPart.length < 300 / 45 + 1, `${label}: raw rows where they reach`);
+      assert.ok(rawPart.length > 0 && rawPart.length <= held.length, `${label}: raw rows where they reach`);
+      // Where the raw rows begin mid-bucket (their oldest left at retention), that bucket is its 5-minute row.
+      const firstRaw = rebuilt.indexOf(rawPart[0]!);
+      const junction = bucketEnd(held[0]!.timestamp, 300);
+      assert.equal(rebuilt[firstRaw - 1]!.resolution, 300);
+      if (rawPart[0]!.timestamp !== held[0]!.timestamp) {
+        assert.equal(rebuilt[firstRaw - 1]!.timestamp, junction, `${label}: the partial bucket from its tier row`);
+        assert.deepEqual(rawPart[0], rebuilt.find((r) => r.resolution === 0 && r.timestamp > junction));
+        assert.equal(rawPart[0]!.timestamp, held.find((r) => r.timestamp > junction)!.timestamp);
+      }
       // A later `since`: only rows ending at or after it; within the raw rows' reach, exactly the checks after it.
       const recent = now - 3_600_000;
       assert.deepEqual(
@@ -295,6 +313,29 @@ describe('store: SLO events kept across restarts', () => {
     );
     assert.deepEqual(sloEventsSince(store, 'plain', 0), []);
     assert.deepEqual(sloEventsSince(store, 'nobody', 0), []);
+    await store.close();
+  });
+
+  it('checks made before any objective applied (or by an older version) are left out; tiers sum the checks that had them', async () => {
+    let now = START;
+    const store = await HistoryStore.open({ path: file(), now: () => now, ...quiet });
+    const random = rng(18);
+    const counted: MetricRow[] = [];
+    for (let i = 1; i <= 480; i++) {
+      now = START + i * 15_000;
+      // The first hour and a half without objectives; then two (a restart with a new configuration).
+      const row = i <= 350 ? rowOf(now, [0.01, 0.02]) : checkRow(now, random, 15);
+      if (i > 350) counted.push(row);
+      store.appendRow(row);
+      await store.maintain(now);
+    }
+    const all = totals(counted.map((r) => r.sloEvents));
+    const rebuilt = sloEventsSince(store, 'checkout', START);
+    assert.deepEqual(totals(rebuilt.map((r) => r.events)), all);
+    assert.ok(rebuilt[0]!.timestamp >= counted[0]!.timestamp);
+    const tiers = store.query('checkout', { since: START, resolution: 300 });
+    assert.equal(tiers.filter((r) => r.sloEvents === undefined).length, Math.floor((350 * 15) / 300), 'buckets of checks without objectives have none');
+    assert.deepEqual(totals(tiers.map((r) => r.sloEvents)), all);
     await store.close();
   });
 });
