@@ -6,6 +6,7 @@ export {
   type HistoryQuery,
   type HistoryRow,
   type MetricsHistoryOptions,
+  type SloBudgetSample,
 } from './metrics-history.js';
 export { HistoryStore, DEFAULT_TIERS, type HistoryStoreOptions, type HistoryStoreStats, type MetricRow, type StoreQuery } from './store/index.js';
 export { sloEventsSince, type StoredSloEvents } from './store/index.js';

@@ -21,21 +21,50 @@
  * once a row carries scores (NaN: the series had no score in that check), so a history without
  * the option pays nothing for them.
  *
+ * Service level objectives (the `slos` option) are kept the same way, reduced to what the status
+ * page plots (`HistoryRow.sloBudgets`): two Float32 columns per objective, its error budget
+ * remaining and the burn rate over its fastest alert's long window, allocated once a row carries
+ * `slos` (an objective first seen later gets its columns then, NaN for the rows before). The
+ * objectives' counts and alert windows are not kept per row: the evaluator keeps its own windows.
+ *
  * Rows are expected in time order (one per check); a row older than the newest (the wall clock
  * stepped back) is still kept, and `query` filters by timestamp rather than assuming order.
  */
-import { ANOMALY_SERIES, MonitoringLevel, type AnomalyScores, type HealthMetrics, type HealthStatus } from '../model/index.js';
+import { ANOMALY_SERIES, MonitoringLevel, type AnomalyScores, type HealthMetrics, type HealthStatus, type SloStatus } from '../model/index.js';
 
 /** Default cap on rows per service. */
 export const DEFAULT_MAX_CAPACITY = 20_000;
 const INITIAL_ALLOCATION = 64;
 
-/** One stored check: HealthMetrics without checks and alerts, with their counts instead. */
-export interface HistoryRow extends Omit<HealthMetrics, 'checks' | 'alerts'> {
+/**
+ * One objective's error budget in a history row: HealthMetrics.slos reduced to what a plot of
+ * the budget over time needs (8 bytes a row per objective in memory).
+ */
+export interface SloBudgetSample {
+  /** SloStatus.budgetRemaining after the check: 1 untouched, 0 spent, below 0 overspent. */
+  budgetRemaining: number;
+  /**
+   * The burn rate over the fastest alert's long window after the check (`fast`: 1 h of a 30-day
+   * objective); absent when that window held no event, or the objective has no alert on.
+   */
+  burnRate?: number;
+}
+
+/**
+ * One stored check: HealthMetrics without checks and alerts, with their counts instead; without
+ * `slos` and `sloEvents`, with each objective's budget instead (`sloBudgets`).
+ */
+export interface HistoryRow extends Omit<HealthMetrics, 'checks' | 'alerts' | 'slos' | 'sloEvents'> {
   /** Custom checks that failed in this check. */
   checksFailed: number;
   /** Alerts firing after this check. */
   alertsFiring: number;
+  /**
+   * Per service level objective (by name), its error budget after this check. Absent when the
+   * check computed no objective (none configured for the service, and every row of the persisted
+   * store's tiers: they keep no budget).
+   */
+  sloBudgets?: Record<string, SloBudgetSample>;
   /** A downsampled row of the persisted store (monitor.history with `resolution`): its bucket, seconds. */
   resolution?: number;
   /** A downsampled row: how many checks it was made of. */
@@ -139,6 +168,26 @@ function values(m: HealthMetrics | HistoryRow): Record<Field, number> {
   };
 }
 
+/** The burn rate a budget sample keeps: the fastest alert's (burnRates are fastest first) long window. */
+function budgetSample(slo: SloStatus): SloBudgetSample {
+  const burnRate = slo.burnRates[0]?.long;
+  return burnRate === undefined ? { budgetRemaining: slo.budgetRemaining } : { budgetRemaining: slo.budgetRemaining, burnRate };
+}
+
+/** A row's budgets: HealthMetrics' `slos` reduced, or a HistoryRow's own (another history's rows). */
+function sloBudgetsOf(m: HealthMetrics | HistoryRow): Record<string, SloBudgetSample> | undefined {
+  if ('slos' in m && m.slos !== undefined) {
+    return Object.fromEntries(Object.entries(m.slos).map(([name, slo]) => [name, budgetSample(slo)]));
+  }
+  return 'sloBudgets' in m ? m.sloBudgets : undefined;
+}
+
+/** An objective's two columns. */
+interface SloColumns {
+  budget: Float32Array;
+  burnRate: Float32Array;
+}
+
 export class MetricsHistory {
   readonly capacity: number;
   private readonly retentionMs: number;
@@ -153,6 +202,8 @@ export class MetricsHistory {
   private columns = {} as Record<Field, Float32Array>;
   /** One column per ANOMALY_SERIES, once a row carried anomaly scores. */
   private anomalyColumns: Float32Array[] | undefined;
+  /** Per objective (by name), once a row carried it. */
+  private readonly sloColumns = new Map<string, SloColumns>();
 
   constructor(
     readonly serviceId: string,
@@ -176,10 +227,11 @@ export class MetricsHistory {
     let bytes = this.timestamps.byteLength + this.ages.byteLength + this.status.byteLength + this.level.byteLength;
     for (const f of FIELDS) bytes += this.columns[f].byteLength;
     for (const column of this.anomalyColumns ?? []) bytes += column.byteLength;
+    for (const slo of this.sloColumns.values()) bytes += slo.budget.byteLength + slo.burnRate.byteLength;
     return bytes;
   }
 
-  /** Bytes per row at full capacity, without anomaly scores (4 bytes more per series with them). */
+  /** Bytes per row at full capacity, without anomaly scores and objectives (4 bytes more per series, 8 per objective). */
   static readonly BYTES_PER_ROW = 8 + 8 + 2 + FIELDS.length * 4;
 
   private allocate(rows: number): void {
@@ -190,6 +242,7 @@ export class MetricsHistory {
     const columns = {} as Record<Field, Float32Array>;
     for (const f of FIELDS) columns[f] = new Float32Array(rows);
     const anomaly = this.anomalyColumns?.map(() => new Float32Array(rows).fill(NaN));
+    const slos = [...this.sloColumns].map(([name, old]) => ({ name, old, budget: new Float32Array(rows).fill(NaN), burnRate: new Float32Array(rows).fill(NaN) }));
     // Copy the held rows in order, oldest at 0.
     for (let i = 0; i < this.count; i++) {
       const from = (this.head + i) % this.allocated;
@@ -199,8 +252,13 @@ export class MetricsHistory {
       level[i] = this.level[from]!;
       for (const f of FIELDS) columns[f][i] = this.columns[f][from]!;
       if (anomaly !== undefined) anomaly.forEach((column, k) => (column[i] = this.anomalyColumns![k]![from]!));
+      for (const slo of slos) {
+        slo.budget[i] = slo.old.budget[from]!;
+        slo.burnRate[i] = slo.old.burnRate[from]!;
+      }
     }
     this.anomalyColumns = anomaly;
+    for (const { name, budget, burnRate } of slos) this.sloColumns.set(name, { budget, burnRate });
     this.timestamps = timestamps;
     this.ages = ages;
     this.status = status;
@@ -238,7 +296,30 @@ export class MetricsHistory {
       const scores: AnomalyScores = metrics.anomaly ?? {};
       ANOMALY_SERIES.forEach((series, k) => (this.anomalyColumns![k]![slot] = scores[series] ?? NaN));
     }
+    this.pushBudgets(slot, sloBudgetsOf(metrics));
     this.count++;
+  }
+
+  /** An objective's columns, allocated (NaN: not in those rows) the first time a row carries it. */
+  private columnsOf(name: string): SloColumns {
+    let columns = this.sloColumns.get(name);
+    if (columns === undefined) {
+      columns = { budget: new Float32Array(this.allocated).fill(NaN), burnRate: new Float32Array(this.allocated).fill(NaN) };
+      this.sloColumns.set(name, columns);
+    }
+    return columns;
+  }
+
+  private pushBudgets(slot: number, budgets: Record<string, SloBudgetSample> | undefined): void {
+    for (const columns of this.sloColumns.values()) {
+      columns.budget[slot] = NaN;
+      columns.burnRate[slot] = NaN;
+    }
+    for (const [name, sample] of Object.entries(budgets ?? {})) {
+      const columns = this.columnsOf(name);
+      columns.budget[slot] = sample.budgetRemaining;
+      columns.burnRate[slot] = sample.burnRate ?? NaN;
+    }
   }
 
   /** Drop rows older than `retention` before `now`, on the clock of push's `at` (default epoch ms). */
@@ -302,6 +383,14 @@ export class MetricsHistory {
       });
       row.anomaly = scores;
     }
+    const budgets: Record<string, SloBudgetSample> = {};
+    for (const [name, columns] of this.sloColumns) {
+      const budgetRemaining = columns.budget[at]!;
+      if (Number.isNaN(budgetRemaining)) continue;
+      const burnRate = columns.burnRate[at]!;
+      budgets[name] = Number.isNaN(burnRate) ? { budgetRemaining } : { budgetRemaining, burnRate };
+    }
+    if (Object.keys(budgets).length > 0) row.sloBudgets = budgets;
     return row;
   }
 

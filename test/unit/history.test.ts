@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MonitoringLevel, type AlertTransition, type HealthMetrics } from '../../src/model/types.js';
+import { MonitoringLevel, type AlertTransition, type HealthMetrics, type SloStatus } from '../../src/model/types.js';
 import {
   AlertHistory,
   DEFAULT_MAX_CAPACITY,
@@ -35,6 +35,18 @@ function metrics(timestamp: number, over: Partial<HealthMetrics> = {}): HealthMe
     ],
     alerts: [],
     ...over,
+  };
+}
+
+/** An objective's status after a check, as the evaluator gives it (a 30-day window, all three alerts). */
+function slo(name: string, budgetRemaining: number, fast?: number): SloStatus {
+  const alert = (a: 'fast' | 'slow' | 'ticket', burnRate: number, longWindow: number, long?: number) => ({
+    alert: a, level: MonitoringLevel.WARNING, burnRate, longWindow, shortWindow: longWindow / 12, burning: false,
+    ...(long !== undefined ? { long, short: long } : {}),
+  });
+  return {
+    name, objective: 0.999, window: 30 * DAY, indicator: 'availability', good: 999, total: 1000, covered: 3600, budgetRemaining,
+    burnRates: [alert('fast', 14.4, 3600, fast), alert('slow', 6, 21_600, 2), alert('ticket', 1, 259_200, 1)],
   };
 }
 
@@ -180,6 +192,67 @@ describe('MetricsHistory', () => {
     assert.deepEqual(last.anomaly, { cpu: 0.25 });
     assert.ok(close(rows.at(-2)!.anomaly?.response_time, 0.248));
     assert.ok(close(rows.at(-2)!.anomaly?.cpu, 0.5));
+  });
+});
+
+describe('MetricsHistory: error budgets of service level objectives', () => {
+  it('costs nothing before a row carries slos; then 8 bytes a row per objective, through growth and wrap-around', () => {
+    const h = new MetricsHistory('s', { retention: 3600, checkInterval: 15, maxCapacity: 100 });
+    for (let i = 0; i < 3; i++) h.push(metrics(START + i * 15_000));
+    assert.equal(h.byteSize(), 64 * MetricsHistory.BYTES_PER_ROW, 'no column before');
+    assert.equal(h.latest()!.sloBudgets, undefined);
+    assert.equal('slos' in h.latest()!, false, 'a row never carries the full SloStatus');
+    for (let i = 3; i < 250; i++) {
+      h.push(metrics(START + i * 15_000, { slos: { availability: slo('availability', 1 - i / 1000, i % 2 === 0 ? i / 10 : undefined) } }));
+    }
+    assert.equal(h.byteSize(), 100 * (MetricsHistory.BYTES_PER_ROW + 8), 'two Float32 columns for the one objective');
+    const rows = h.query();
+    assert.equal(rows.length, 100);
+    assert.deepEqual(Object.keys(rows.at(-1)!.sloBudgets!), ['availability']);
+    const last = rows.at(-1)!.sloBudgets!.availability!;
+    assert.ok(close(last.budgetRemaining, 1 - 249 / 1000));
+    assert.equal(last.burnRate, undefined, 'the fast window held no event: no burn rate');
+    const before = rows.at(-2)!.sloBudgets!.availability!;
+    assert.ok(close(before.budgetRemaining, 1 - 248 / 1000));
+    assert.ok(close(before.burnRate, 24.8), 'the fastest alert\'s long-window burn rate');
+    // Every kept row is its own check's, in order, after wrapping around twice.
+    assert.deepEqual(
+      rows.map((r) => Math.round((1 - r.sloBudgets!.availability!.budgetRemaining) * 1000)),
+      Array.from({ length: 100 }, (_, k) => 150 + k),
+    );
+  });
+
+  it('an overspent budget reads back below 0; rows without an objective, or before it appeared, have none', () => {
+    const h = new MetricsHistory('s', { retention: 3600, checkInterval: 15 });
+    h.push(metrics(START, { slos: { a: slo('a', -2.5, 30) } }));
+    h.push(metrics(START + 15_000));
+    h.push(metrics(START + 30_000, { slos: { a: slo('a', 0.5), latency: slo('latency', 0.25, 1) } }));
+    const [first, second, third] = h.query();
+    assert.deepEqual(first!.sloBudgets, { a: { budgetRemaining: -2.5, burnRate: 30 } });
+    assert.equal(second!.sloBudgets, undefined, 'a row without slos');
+    assert.deepEqual(third!.sloBudgets, { a: { budgetRemaining: 0.5 }, latency: { budgetRemaining: 0.25, burnRate: 1 } });
+    // Growth past the first allocation keeps the objective that appeared later.
+    for (let i = 3; i < 70; i++) h.push(metrics(START + i * 15_000, { slos: { latency: slo('latency', 0.125) } }));
+    const rows = h.query();
+    assert.deepEqual(rows[0]!.sloBudgets, { a: { budgetRemaining: -2.5, burnRate: 30 } });
+    assert.deepEqual(rows[2]!.sloBudgets, { a: { budgetRemaining: 0.5 }, latency: { budgetRemaining: 0.25, burnRate: 1 } });
+    assert.deepEqual(rows.at(-1)!.sloBudgets, { latency: { budgetRemaining: 0.125 } });
+  });
+
+  it('the burn rate kept is the fastest alert\'s on: with fast off, the slow alert\'s', () => {
+    const h = new MetricsHistory('s', { retention: 3600, checkInterval: 15 });
+    const status = slo('a', 0.875, 20);
+    h.push(metrics(START, { slos: { a: { ...status, burnRates: status.burnRates.slice(1) } } }));
+    h.push(metrics(START + 15_000, { slos: { a: { ...status, burnRates: [] } } }));
+    assert.deepEqual(h.query().map((r) => r.sloBudgets), [{ a: { budgetRemaining: 0.875, burnRate: 2 } }, { a: { budgetRemaining: 0.875 } }]);
+  });
+
+  it('rows of one history pushed into another keep their budgets', () => {
+    const a = new MetricsHistory('s', { retention: 3600, checkInterval: 15 });
+    a.push(metrics(START, { slos: { a: slo('a', 0.75, 3) } }));
+    const b = new HealthHistory({ retention: 3600, checkInterval: 15 });
+    for (const row of a.query()) b.push(row);
+    assert.deepEqual(b.latest('s')!.sloBudgets, { a: { budgetRemaining: 0.75, burnRate: 3 } });
   });
 });
 
