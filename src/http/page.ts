@@ -7,6 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertHistoryEntry, HistoryRow } from '../history/index.js';
 import { ANOMALY_SERIES, type Alert, type AnomalySeries, type HealthMetrics, type MonitoringLevel } from '../model/index.js';
+import { count, duration, escapeHtml, iso, ms, pct, time } from './format.js';
+import { SLO_STYLE, sloSection } from './slo-section.js';
+import { burnRateText } from './slo-text.js';
+import { H, MAX_POINTS, PAD, TW, W, axisTime, downsample, gapOf, plot, resolutionName, resolutionNote, rowResolution, segmentsOf, xAxis, type Series, type View } from './plot.js';
+
+export { escapeHtml } from './format.js';
 
 export interface StatusSnapshot {
   serviceName: string;
@@ -53,199 +59,21 @@ export function parseRange(search: string, store: boolean): RangeKey {
   return '24h';
 }
 
-const MAX_POINTS = 400;
 const MAX_TABLE_ROWS = 50;
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const pct = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(digits)}%`);
-const ms = (s: number | undefined): string => (s === undefined || Number.isNaN(s) ? '–' : s < 1 ? `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms` : `${s.toFixed(2)} s`);
-const count = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : String(Math.round(v)));
-const iso = (t: number): string => new Date(t).toISOString();
-const clock = (t: number): string => iso(t).slice(11, 19);
-const time = (t: number): string => `<time datetime="${iso(t)}">${clock(t)} UTC</time>`;
-
-function duration(msValue: number): string {
-  const s = Math.max(0, Math.round(msValue / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-}
 
 function ruleValue(rule: string, v: number): string {
   if (rule === 'error_rate' || rule === 'cpu' || rule === 'memory') return pct(v);
   if (rule === 'response_time' || rule === 'event_loop_delay') return ms(v);
   if (rule.startsWith('check:')) return v >= 1 ? 'failing' : 'ok';
+  // An objective's alert shows the short window's burn rate against the alert's.
+  if (rule.startsWith('slo:')) return burnRateText(v);
   return count(v);
 }
 
 const levelClass = (level: string): string => `lv-${escapeHtml(level.toLowerCase())}`;
 
 // ---------------------------------------------------------------------------------------------
-// Plots.
-
-interface Series {
-  title: string;
-  value: (row: HistoryRow) => number | undefined;
-  format: (v: number) => string;
-  threshold?: number;
-  /** The y axis reaches at least this much. */
-  floor: number;
-  /** How a tier row holds this number (for the caption). */
-  how: string;
-}
-
-/** A point to draw: its time and value; `gap` marks a break in the data before it (no line across). */
-type Point = { t: number; v: number | undefined; gap?: boolean };
-
-/**
- * At most MAX_POINTS points (plus one per gap): rows in equal index buckets, each bucket's
- * maximum (a spike in a long history stays visible) at its last timestamp. Two rows further
- * apart than `gapMs` (a stretch without checks: the process was down) end a bucket, and the
- * line breaks there instead of crossing the stretch.
- */
-function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number | undefined, gapMs = Infinity): Point[] {
-  const size = Math.max(1, rows.length / MAX_POINTS);
-  const out: Point[] = [];
-  let bucket = 0;
-  let n = 0;
-  let max: number | undefined;
-  let gap = false;
-  const flush = (t: number): void => {
-    out.push(gap ? { t, v: max, gap } : { t, v: max });
-    n = 0;
-    max = undefined;
-    gap = false;
-  };
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    if (i > 0 && row.timestamp - rows[i - 1]!.timestamp > gapMs) {
-      if (n > 0) flush(rows[i - 1]!.timestamp);
-      gap = true;
-    }
-    const v = value(row);
-    if (v !== undefined && !Number.isNaN(v) && (max === undefined || v > max)) max = v;
-    n++;
-    if (i + 1 >= Math.floor((bucket + 1) * size) || i + 1 === rows.length) {
-      flush(row.timestamp);
-      bucket++;
-    }
-  }
-  return out;
-}
-
-/**
- * How far apart two rows must be to break the line: three times the larger of the rows' usual
- * spacing (their median: a store written at another check interval) and `expectedMs` (the check
- * interval, or the tier). More than MAX_POINTS / 4 such gaps: none is drawn (the page stays small).
- */
-function gapOf(rows: HistoryRow[], expectedMs: number): number {
-  if (rows.length < 3) return Infinity;
-  const deltas: number[] = [];
-  const stride = Math.max(1, Math.floor(rows.length / 1000));
-  for (let i = stride; i < rows.length; i += stride) deltas.push((rows[i]!.timestamp - rows[i - stride]!.timestamp) / stride);
-  deltas.sort((a, b) => a - b);
-  const gapMs = 3 * Math.max(expectedMs, deltas[deltas.length >> 1]!);
-  let gaps = 0;
-  for (let i = 1; i < rows.length; i++) if (rows[i]!.timestamp - rows[i - 1]!.timestamp > gapMs && ++gaps > MAX_POINTS / 4) return Infinity;
-  return gapMs;
-}
-
-/** What one row of `rows` is: the store's tier (seconds), or undefined for the checks' own rows. */
-function rowResolution(rows: HistoryRow[]): number | undefined {
-  return rows.find((r) => r.resolution !== undefined)?.resolution;
-}
-
-function resolutionName(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}-hour`;
-  if (seconds % 60 === 0) return `${seconds / 60}-minute`;
-  return `${seconds}-second`;
-}
-
-const W = 560;
-/** Timeline width: about its width on screen, so its text is not scaled up. */
-const TW = 1180;
-const H = 150;
-const PAD = { left: 64, right: 10, top: 10, bottom: 22 };
-
-/** What the plots of one service draw: the x range, where the data breaks, and what a row is. */
-interface View {
-  t0: number;
-  t1: number;
-  /** Rows further apart than this: a stretch without data, not joined by a line. */
-  gapMs: number;
-  /** The store's tier of the rows (seconds), or undefined: the checks' own rows. */
-  resolution: number | undefined;
-}
-
-/** Beyond 36 h, the x axis names dates (UTC) and draws a line at each UTC midnight. */
-const MULTI_DAY_MS = 36 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-function axisTime(t: number, v: View): string {
-  return v.t1 - v.t0 > MULTI_DAY_MS ? iso(t).slice(5, 16).replace('T', ' ') : clock(t);
-}
-
-/** The x axis: start and end labels, and day lines on a multi-day view. */
-function xAxis(v: View, left: number, right: number, bottom: number, height: number): string {
-  const x = (t: number) => left + ((t - v.t0) / Math.max(1, v.t1 - v.t0)) * (right - left);
-  let days = '';
-  if (v.t1 - v.t0 > MULTI_DAY_MS) {
-    for (let d = Math.ceil(v.t0 / DAY_MS) * DAY_MS; d < v.t1; d += DAY_MS) {
-      days += `<line class="day" x1="${x(d).toFixed(1)}" x2="${x(d).toFixed(1)}" y1="${PAD.top}" y2="${bottom}"/>`;
-    }
-  }
-  return `${days}<text class="axis" x="${left}" y="${height}">${axisTime(v.t0, v)}</text><text class="axis" x="${right}" y="${height}" text-anchor="end">${axisTime(v.t1, v)} UTC</text>`;
-}
-
-/** Polyline segments of points, broken at undefined values and at gaps in the data. */
-function segmentsOf(points: Point[], x: (t: number) => number, y: (v: number) => number): string[][] {
-  const segments: string[][] = [[]];
-  for (const p of points) {
-    if (p.gap === true && segments.at(-1)!.length > 0) segments.push([]);
-    if (p.v === undefined || !Number.isFinite(p.v)) {
-      if (segments.at(-1)!.length > 0) segments.push([]);
-      continue;
-    }
-    segments.at(-1)!.push(`${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`);
-  }
-  return segments.filter((seg) => seg.length > 0);
-}
-
-/** The caption's second line: what a row is, and how many rows a drawn point stands for. */
-function resolutionNote(how: string, rows: number, v: View): string {
-  const what = v.resolution === undefined ? 'raw rows, one per check' : `${resolutionName(v.resolution)} rows, ${how}`;
-  const drawn = rows > MAX_POINTS ? `; drawn as ${MAX_POINTS} points, each the maximum of ${(rows / MAX_POINTS).toFixed(rows < 10 * MAX_POINTS ? 1 : 0)} rows` : '';
-  return `${what}${drawn}`;
-}
-
-function plot(series: Series, rows: HistoryRow[], v: View): string {
-  const { t0, t1 } = v;
-  const points = downsample(rows, series.value, v.gapMs);
-  const values = points.map((p) => p.v).filter((n): n is number => n !== undefined && Number.isFinite(n));
-  const last = values.at(-1);
-  const top = Math.max(series.floor, series.threshold ?? 0, ...values) * 1.1;
-  const x = (t: number) => PAD.left + ((t - t0) / Math.max(1, t1 - t0)) * (W - PAD.left - PAD.right);
-  const y = (n: number) => PAD.top + (1 - n / top) * (H - PAD.top - PAD.bottom);
-  const lines = segmentsOf(points, x, y)
-    .map((seg) => (seg.length > 1 ? `<polyline class="line" points="${seg.join(' ')}"/>` : `<circle class="dot" r="2.5" cx="${seg[0]!.split(',')[0]}" cy="${seg[0]!.split(',')[1]}"/>`))
-    .join('');
-  const grid = [0, 0.5, 1]
-    .map((f) => {
-      const n = (top / 1.1) * f;
-      return `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(n).toFixed(1)}" y2="${y(n).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(n) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(series.format(n))}</text>`;
-    })
-    .join('');
-  const threshold =
-    series.threshold !== undefined
-      ? `<line class="threshold" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(series.threshold).toFixed(1)}" y2="${y(series.threshold).toFixed(1)}"><title>ERROR level ${escapeHtml(series.format(series.threshold))}</title></line>`
-      : '';
-  const axis = xAxis(v, PAD.left, W - PAD.right, H - PAD.bottom, H - 6);
-  const empty = values.length === 0 ? `<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no data yet</text>` : '';
-  return `<figure class="plot"><figcaption>${escapeHtml(series.title)} <span class="now">${last === undefined ? '–' : escapeHtml(series.format(last))}</span><small class="res">${escapeHtml(resolutionNote(series.how, rows.length, v))}</small></figcaption><svg viewBox="0 0 ${W} ${H}" data-from="${iso(t0)}" data-to="${iso(t1)}" role="img" aria-label="${escapeHtml(series.title)} over time">${grid}${threshold}${axis}${lines}${empty}</svg></figure>`;
-}
+// Plots of the service's history (the plot primitives: plot.ts).
 
 function plots(s: StatusSnapshot, rows: HistoryRow[], v: View): string {
   const resources = 'mean over the row';
@@ -565,19 +393,22 @@ export function renderPage(s: StatusSnapshot): { html: string; nonce: string } {
       return `<section class="service"><h2>History${s.services.length > 1 ? ` · ${escapeHtml(svc.serviceId)}` : ''} <span class="meta">(${rowsMeta})</span></h2><div class="plots">${plots(s, svc.history, view)}${anomalyPlot(s, svc.history, view)}</div></section>`;
     })
     .join('');
+  const sloSections = s.services
+    .map((svc) => sloSection({ serviceId: svc.serviceId, latest: svc.latest, history: svc.history, view: viewOf(svc.history), store: s.range?.store ?? false, named: s.services.length > 1 }))
+    .join('');
   const readyText = s.ready.ready ? 'ready' : `not ready: ${s.ready.reason ?? ''}`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">
-<title>${escapeHtml(s.serviceName)}: ${escapeHtml(st.word)}</title><style nonce="${nonce}">${STYLE}</style></head>
+<title>${escapeHtml(s.serviceName)}: ${escapeHtml(st.word)}</title><style nonce="${nonce}">${STYLE}${SLO_STYLE}</style></head>
 <body><header><h1>${escapeHtml(s.serviceName)}</h1><span id="status" class="status ${st.cls}">${escapeHtml(st.word)}</span>
 <span class="meta" id="level">level ${escapeHtml(s.level)} · ${escapeHtml(readyText)}</span>
 <span class="meta">${latest ? `last check ${time(latest.timestamp)}` : 'no check yet'}</span></header>
 <main><div class="cards">${cards}</div>
 <h2>Firing alerts</h2>${firingTable(s.firing, s.now)}
 <h2>Checks</h2>${checksTable(latest)}
-${rangeNav(s.range)}${servicePlots}
+${rangeNav(s.range)}${servicePlots}${sloSections}
 <h2>Alert timeline</h2>${timeline(s.alertHistory, s.firing, viewOf([]))}${transitionsTable(s.alertHistory)}
-<p class="meta">Rendered ${time(s.now)} · a plot of more than ${MAX_POINTS} rows draws each point as the maximum of its rows (a spike stays visible); no line crosses a stretch without data · dashed line: the rule's ERROR level${s.anomaly !== undefined ? '; on the anomaly plot, the anomaly rule\'s levels' : ''}.</p></main>
+<p class="meta">Rendered ${time(s.now)} · a plot of more than ${MAX_POINTS} rows draws each point as the maximum of its rows (a spike stays visible); no line crosses a stretch without data · dashed line: the rule's ERROR level${s.anomaly !== undefined ? '; on the anomaly plot, the anomaly rule\'s levels' : ''}${sloSections !== '' ? '; on an objective\'s plots, its budget spent and its fastest alert\'s burn rate (an error budget point is the lowest of its rows)' : ''}.</p></main>
 <script nonce="${nonce}">${script(selected === '24h' ? Math.min(60, Math.max(2, s.checkInterval)) : 60)}</script></body></html>`;
   return { html, nonce };
 }

@@ -5,8 +5,8 @@
  * |---|---|
  * | `/health/live` | 200 while the process answers (Kubernetes liveness) |
  * | `/health/ready` | 200, or 503 while an alert fires at ERROR or CRITICAL, or once shutdown began |
- * | `/health` | JSON: the latest HealthMetrics per service, the firing alerts, the check results |
- * | `/` | an HTML page: status, plots over the retained history (anomaly scores with the `anomaly` option), alert timeline; with a store, `/?range=7d` and `/?range=30d` plot the store's 5-minute tier (anything else: 24 h) |
+ * | `/health` | JSON: the latest HealthMetrics per service, the firing alerts, the check results; with the `slos` option, each objective's budget and burn rates (`slos`, with a `note` while the budget covers less than its window) |
+ * | `/` | an HTML page: status, plots over the retained history (anomaly scores with the `anomaly` option), service level objectives (budget, burn rates, budget over time), alert timeline; with a store, `/?range=7d` and `/?range=30d` plot the store's finest tier that keeps the whole range (5-minute by default; anything else: 24 h) |
  *
  * With a token, `/` and `/health` need `Authorization: Bearer <token>` (or HTTP Basic with the
  * token as password, so a browser can prompt); the probes stay open and say only ready or not.
@@ -19,10 +19,11 @@ import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { HealthMonitor } from '../monitor/index.js';
-import { MonitoringLevel, highestLevel, type HealthMetrics } from '../model/index.js';
+import { MonitoringLevel, highestLevel, type HealthMetrics, type SloStatus } from '../model/index.js';
 import { ignoreServer } from '../instrumentation/index.js';
-import type { RuleConfig } from '../config/index.js';
+import type { RuleConfig, StoreConfig } from '../config/index.js';
 import { RANGES, parseRange, renderPage, type RangeKey, type StatusSnapshot } from './page.js';
+import { coverageNote } from './slo-text.js';
 
 export interface StatusServerOptions {
   /** TCP port; 0 picks a free one (read it back from `server.port`). */
@@ -118,12 +119,38 @@ function errorLevel(rule: RuleConfig | false): number | undefined {
   return rule === false ? undefined : (rule.error ?? rule.warning ?? rule.critical);
 }
 
-/** Check results without anything but their outcome and a short message (never a stack). */
-function publicMetrics(m: HealthMetrics): HealthMetrics {
+/** An objective as /health shows it: its status, and while the budget covers less than the window, why. */
+export type PublicSloStatus = SloStatus & { note?: string };
+
+function publicSlos(slos: Record<string, SloStatus>, store: boolean): Record<string, PublicSloStatus> {
+  return Object.fromEntries(
+    Object.entries(slos).map(([name, slo]) => {
+      const note = coverageNote(slo, store);
+      return [name, note === undefined ? slo : { ...slo, note }];
+    }),
+  );
+}
+
+/**
+ * Check results without anything but their outcome and a short message (never a stack); each
+ * objective with its coverage note.
+ */
+function publicMetrics(m: HealthMetrics, store: boolean): HealthMetrics {
   return {
     ...m,
     checks: m.checks.map((c) => ({ ...c, ...(c.error !== undefined ? { error: shortMessage(c.error) } : {}) })),
+    ...(m.slos !== undefined ? { slos: publicSlos(m.slos, store) } : {}),
   };
+}
+
+/**
+ * The store tier a 7 d or 30 d view reads: the finest whose retention keeps the whole range,
+ * else the coarsest. Named explicitly rather than left to the query's 'auto', which decides
+ * by milliseconds and so flips to the 1-hour tier at exactly 30 days (the 5-minute tier's
+ * retention by default).
+ */
+export function rangeResolution(rangeSeconds: number, tiers: StoreConfig['tiers']): number | undefined {
+  return (tiers.find((t) => t.retention >= rangeSeconds) ?? tiers.at(-1))?.resolution;
 }
 
 function shortMessage(message: string): string {
@@ -168,9 +195,11 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
     return { ready: true, status: 'ready' };
   };
 
+  const store = monitor.config.store !== undefined;
   const healthBody = () => {
     const firing = monitor.firingAlerts();
     const own = latest.get(monitor.config.serviceName) ?? monitor.latest();
+    const ownPublic = own === undefined ? undefined : publicMetrics(own, store);
     return {
       service: monitor.config.serviceName,
       status: own?.status ?? 'unknown',
@@ -179,20 +208,25 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
       shuttingDown: draining,
       checkInterval: monitor.config.checkInterval,
       timestamp: own?.timestamp,
-      services: Object.fromEntries([...latest].map(([id, m]) => [id, publicMetrics(m)])),
+      services: Object.fromEntries([...latest].map(([id, m]) => [id, publicMetrics(m, store)])),
       alerts: firing,
-      checks: own ? publicMetrics(own).checks : [],
+      checks: ownPublic?.checks ?? [],
+      // This service's objectives, as `checks` are its check results (absent without the slos option).
+      ...(ownPublic?.slos !== undefined ? { slos: ownPublic.slos } : {}),
     };
   };
 
   /**
    * 24 h: the raw rows in memory, as retained. 7 d and 30 d (only with a store): the monitor's
-   * history since then, which reads the store's tiers (the 5-minute one by default).
+   * history since then, from the store's tier that keeps the range (the 5-minute one by default).
    */
   const snapshot = (range: RangeKey): StatusSnapshot => {
     const c = monitor.config;
     const now = Date.now();
     const since = range === '24h' ? undefined : now - RANGES[range].seconds * 1000;
+    const resolution = range === '24h' || c.store === undefined ? undefined : rangeResolution(RANGES[range].seconds, c.store.tiers);
+    const historyOf = (id: string) =>
+      since === undefined ? monitor.history(id) : monitor.history(id, resolution === undefined ? { since } : { since, resolution });
     const ids = [c.serviceName, ...[...latest.keys()].filter((id) => id !== c.serviceName)];
     const alertHistory = monitor.alertHistory(since === undefined ? {} : { since });
     return {
@@ -206,7 +240,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
       services: ids.slice(0, 10).map((id) => ({
         serviceId: id,
         latest: latest.get(id) ?? (id === c.serviceName ? monitor.latest() : undefined),
-        history: since === undefined ? monitor.history(id) : monitor.history(id, { since }),
+        history: historyOf(id),
       })),
       firing: monitor.firingAlerts(),
       alertHistory: alertHistory.slice(-MAX_TIMELINE_ENTRIES),
@@ -226,7 +260,7 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
             },
           }
         : {}),
-      range: { selected: range, store: c.store !== undefined },
+      range: { selected: range, store },
     };
   };
 

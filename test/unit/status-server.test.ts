@@ -6,9 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, startStatusServer, statusServerOf, type HealthMonitor, type StatusServer } from '../../src/index.js';
-import { loadConfig } from '../../src/config/index.js';
+import { DEFAULT_STORE_TIERS, loadConfig } from '../../src/config/index.js';
+import { MetricsHistory, type HistoryQuery } from '../../src/history/index.js';
 import { HistoryStore, histogramOf } from '../../src/history/store/index.js';
-import { MonitoringLevel } from '../../src/model/index.js';
+import { rangeResolution } from '../../src/http/status-server.js';
+import { MonitoringLevel, type HealthMetrics, type SloStatus } from '../../src/model/index.js';
 import { close, listen, request, type Response } from '../../support/http.js';
 
 const TOKEN = 'a-status-token-of-32-characters!';
@@ -580,6 +582,54 @@ describe('history ranges with a store: 24 h raw, 7 d and 30 d from the 5-minute 
       await server.close();
     }
   });
+  it('7 d and 30 d name the 5-minute tier (30 d is its retention: the query\'s \'auto\' would flip to 1 h by milliseconds)', async () => {
+    const asked: HistoryQuery[] = [];
+    const history = monitor.history.bind(monitor);
+    monitor.history = (id, query) => {
+      asked.push({ ...query });
+      return history(id, query);
+    };
+    try {
+      for (const range of ['7d', '30d']) {
+        asked.length = 0;
+        const res = await get(status, `/?range=${range}`);
+        assert.match(res.body, new RegExp(`\\(\\d+ 5-minute rows of \\d+ checks, last ${range.replace('d', ' d')}\\)`));
+        assert.deepEqual(asked.map((q) => q.resolution), [300], `${range} asks for the 5-minute tier by name`);
+      }
+      asked.length = 0;
+      await get(status, '/');
+      assert.deepEqual(asked, [{}], '24 h: the raw rows as retained');
+    } finally {
+      monitor.history = history;
+    }
+  });
+
+  it('an objective on the 7 d view: its budget and burn rates, and that the 5-minute rows keep no budget to plot', async () => {
+    monitor.emit('check', checkWithSlos('orders', Date.now(), { availability: sloStatus({ name: 'availability' }) }));
+    const week = (await get(status, '/?range=7d')).body;
+    const section = sloSectionOf(week);
+    assert.match(section, /Error budget remaining <strong[^>]*>72\.5%<\/strong>/);
+    assert.match(section, /<p class="muted no-budget">The store's 5-minute rows keep no error budget: the 24 h view plots it over time\.<\/p>/);
+    assert.doesNotMatch(section, /<figure/, 'no empty plot');
+    assert.match(section, /The store holds 2 h 13 min of the 30 d window so far: the error budget covers that, not yet the whole window\./);
+    const day = (await get(status, '/')).body;
+    assert.doesNotMatch(sloSectionOf(day), /no-budget/, 'the raw rows: the plot, drawn where rows have a budget');
+    assert.match(plotOf(day, 'Error budget remaining · availability').figure, /no data yet/, 'the rows taken back from the store have none');
+    const health = JSON.parse((await get(status, '/health')).body);
+    assert.match(health.slos.availability.note, /^The store holds 2 h 13 min of the 30 d window so far/);
+  });
+});
+
+describe('the store tier a range reads', () => {
+  it('the finest tier that keeps the whole range, else the coarsest', () => {
+    assert.equal(rangeResolution(7 * 86_400, [...DEFAULT_STORE_TIERS]), 300);
+    assert.equal(rangeResolution(30 * 86_400, [...DEFAULT_STORE_TIERS]), 300, 'exactly the 5-minute tier\'s retention');
+    const tiers = [{ resolution: 60, retention: 7 * 86_400 }, { resolution: 3600, retention: 90 * 86_400 }];
+    assert.equal(rangeResolution(7 * 86_400, tiers), 60);
+    assert.equal(rangeResolution(30 * 86_400, tiers), 3600);
+    assert.equal(rangeResolution(365 * 86_400, tiers), 3600, 'beyond every tier: the coarsest');
+    assert.equal(rangeResolution(86_400, []), undefined);
+  });
 });
 
 describe('history ranges without a store', () => {
@@ -614,7 +664,8 @@ describe('30 days of 5-minute rows on the page', () => {
       anomaly: { series: ['response_time'] },
     });
     t.after(() => monitor.shutdown());
-    const rows = monitor.history('month', { since: Date.now() - 30 * DAY });
+    // The tier by name, as the page asks for it ('auto' flips to 1 h at exactly 30 days).
+    const rows = monitor.history('month', { since: Date.now() - 30 * DAY, resolution: 300 });
     assert.ok(rows.length > 8500, `a month of 5-minute rows: ${rows.length}`);
     const res = await get(statusServerOf(monitor)!, '/?range=30d');
     assert.equal(res.status, 200);
@@ -629,5 +680,141 @@ describe('30 days of 5-minute rows on the page', () => {
     // The maximum of each bucket: the anomaly score's 0.99 rows (one in every 100) reach the top.
     const scores = plotOf(res.body, 'Anomaly score').lines[0]!.map(([, y]) => y);
     assert.ok(Math.min(...scores) < 12, 'the highest scores are drawn');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15: service level objectives on /health and the page (hand-made HealthMetrics, as the
+// evaluator gives them after a check).
+
+/** An objective after a check: 11 bad of 40 000 events (the budget allows 40), 2 h 13 min of 30 days covered. */
+function sloStatus(over: Partial<SloStatus> & { name: string }): SloStatus {
+  return {
+    objective: 0.999, window: 30 * 86_400, indicator: 'availability', good: 39_989, total: 40_000, covered: 8_000, budgetRemaining: 0.725,
+    burnRates: [
+      { alert: 'fast', level: MonitoringLevel.CRITICAL, burnRate: 14.4, longWindow: 3600, shortWindow: 300, long: 16.5, short: 20, burning: true },
+      { alert: 'slow', level: MonitoringLevel.ERROR, burnRate: 6, longWindow: 21_600, shortWindow: 1800, long: 2.5, short: 3, burning: false },
+      { alert: 'ticket', level: MonitoringLevel.WARNING, burnRate: 1, longWindow: 259_200, shortWindow: 21_600, burning: false },
+    ],
+    ...over,
+  };
+}
+
+function checkWithSlos(serviceId: string, timestamp: number, slos: Record<string, SloStatus> | undefined): HealthMetrics {
+  return {
+    serviceId, timestamp, windowSeconds: 60, status: 'healthy', level: MonitoringLevel.INFO,
+    requestCount: 400, operationCount: 0, requestRate: 400 / 60, errorCount: 1, errorRate: 0.0025,
+    responseTime: { avg: 0.05, p50: 0.04, p95: 0.1, p99: 0.2, max: 0.3 }, connections: 2, checks: [], alerts: [],
+    ...(slos !== undefined ? { slos, sloEvents: Object.fromEntries(Object.keys(slos).map((k) => [k, { good: 399, total: 400 }])) } : {}),
+  };
+}
+
+function sloSectionOf(html: string): string {
+  const section = /<section class="slos"[^>]*>(.*?)<\/section>/s.exec(html)?.[1];
+  assert.ok(section !== undefined, 'the page has the objectives\' section');
+  return section;
+}
+
+describe('service level objectives on /health and the page', () => {
+  it('/health and the page show each objective: budget, burn rates per alert, covered vs window; the budget over time from the history', async () => {
+    const monitor = await startHealthMonitoring({ ...quiet, serviceName: 'payments', startupMessage: false, statusServer: { port: 0 } });
+    try {
+      const status = statusServerOf(monitor)!;
+      // No objective: no key, no section.
+      await monitor.monitorService();
+      assert.equal('slos' in JSON.parse((await get(status, '/health')).body), false);
+      assert.doesNotMatch((await get(status, '/')).body, /Service level objectives|class="slos"|Error budget/);
+
+      // Ten checks with two objectives; the budget falls to 72.5 %.
+      const budgets = [1, 0.95, 0.9, 0.9, 0.85, 0.8, 0.8, 0.75, 0.75, 0.725];
+      const history = new MetricsHistory('payments', { retention: 86_400, checkInterval: 60 });
+      const now = Date.now();
+      let last!: HealthMetrics;
+      budgets.forEach((budgetRemaining, i) => {
+        last = checkWithSlos('payments', now - (budgets.length - i) * 60_000, {
+          availability: sloStatus({ name: 'availability', budgetRemaining }),
+          'checkout-latency': sloStatus({
+            name: 'checkout-latency', objective: 0.99, window: 7 * 86_400, indicator: 'latency', threshold: 0.3, route: '/checkout',
+            covered: 7 * 86_400, good: 39_900, budgetRemaining: 0.75,
+            burnRates: sloStatus({ name: 'x' }).burnRates.map((a) => ({ ...a, long: 0.25, short: 0.5, burning: false })),
+          }),
+        });
+        history.push(last);
+      });
+      monitor.history = (id, query) => (id === 'payments' ? history.query(query) : []);
+      monitor.emit('check', last);
+
+      const health = JSON.parse((await get(status, '/health')).body);
+      const availability = health.slos.availability;
+      assert.equal(availability.budgetRemaining, 0.725);
+      assert.equal(availability.objective, 0.999);
+      assert.deepEqual([availability.good, availability.total, availability.covered, availability.window], [39_989, 40_000, 8_000, 30 * 86_400]);
+      assert.deepEqual(
+        availability.burnRates.map((a: Record<string, unknown>) => [a.alert, a.level, a.burnRate, a.long, a.short, a.burning]),
+        [['fast', 'CRITICAL', 14.4, 16.5, 20, true], ['slow', 'ERROR', 6, 2.5, 3, false], ['ticket', 'WARNING', 1, undefined, undefined, false]],
+        'each alert\'s burn rates over its long and short windows (none for a window without events)',
+      );
+      assert.equal(
+        availability.note,
+        "Without the persisted store (the store option) the error budget covers this process's lifetime: 2 h 13 min of the 30 d window.",
+      );
+      assert.equal('note' in health.slos['checkout-latency'], false, 'the whole window covered: no note');
+      assert.deepEqual(health.services.payments.slos, health.slos, 'the service\'s HealthMetrics carry the same');
+
+      const page = (await get(status, '/')).body;
+      const section = sloSectionOf(page);
+      const article = (name: string) => new RegExp(`<article class="slo" data-slo="${name}">(.*?)</article>`, 's').exec(section)?.[1] ?? '';
+      const a = article('availability');
+      assert.match(a, /<h3>availability <span class="meta asks">99\.9 % · 30 d · availability<\/span><\/h3>/);
+      assert.match(a, /Error budget remaining <strong class="budget-value budget-ok">72\.5%<\/strong> <span class="meta events">\(11 bad of 40000 events in 2 h 13 min; the objective allows 40\)<\/span>/);
+      assert.match(a, /<p class="muted coverage">Without the persisted store \(the store option\) the error budget covers this process&#39;s lifetime: 2 h 13 min of the 30 d window\.<\/p>/);
+      const burn = (alert: string) => new RegExp(`<tr class="burn" data-alert="${alert}">(.*?)</tr>`).exec(a)?.[1] ?? '';
+      assert.match(burn('fast'), /CRITICAL.*<td class="long">1 h: <span class="rate over">16\.5×<\/span><\/td><td class="short">5 min: <span class="rate over">20×<\/span><\/td><td class="threshold">≥ 14\.4×<\/td><td class="burning"><span class="pill lv-error">burning<\/span>/);
+      assert.match(burn('slow'), /<td class="long">6 h: <span class="rate">2\.5×<\/span><\/td><td class="short">30 min: <span class="rate">3×<\/span><\/td><td class="threshold">≥ 6×<\/td><td class="burning"><span class="muted">not burning<\/span>/);
+      assert.match(burn('ticket'), /<td class="long">3 d: <span class="muted">no event<\/span><\/td><td class="short">6 h: <span class="muted">no event<\/span>/);
+      const latency = article('checkout-latency');
+      assert.match(latency, /<span class="meta asks">99 % · 7 d · latency ≤ 300 ms · route \/checkout<\/span>/);
+      assert.match(latency, /\(100 bad of 40000 events in 7 d; the objective allows 400\)/);
+      assert.doesNotMatch(latency, /class="muted coverage"/);
+
+      // The budget over time: one point per check, at its own budget (Float32 in the history), 0 % dashed.
+      const plotted = plotOf(page, 'Error budget remaining · availability');
+      assert.equal(plotted.note, 'raw rows, one per check');
+      assert.equal(plotted.lines.length, 1);
+      const y = (v: number) => Number((10 + (1 - Math.fround(v) / 1.1) * 118).toFixed(1));
+      assert.deepEqual(plotted.lines[0]!.map(([, py]) => py), budgets.map(y));
+      assert.match(plotted.figure, /<span class="now">72\.5%<\/span>/);
+      assert.match(plotted.figure, /<line class="threshold"[^>]*><title>budget spent<\/title>/);
+      const rate = plotOf(page, 'Burn rate over 1 h · availability');
+      assert.equal(rate.lines[0]!.length, budgets.length);
+      assert.match(rate.figure, /<title>fast alert: CRITICAL at 14\.4× \(with the 5 min window\)<\/title>/);
+      assert.match(page, /on an objective&#39;s plots|on an objective's plots/);
+    } finally {
+      await monitor.shutdown();
+    }
+  });
+
+  it('an overspent budget: below 0 on the axis, marked spent', async () => {
+    const monitor = await startHealthMonitoring({ ...quiet, serviceName: 'spent', startupMessage: false, statusServer: { port: 0 } });
+    try {
+      const status = statusServerOf(monitor)!;
+      const history = new MetricsHistory('spent', { retention: 86_400, checkInterval: 60 });
+      const budgets = [0.5, -0.5, -1.5];
+      let last!: HealthMetrics;
+      budgets.forEach((budgetRemaining, i) => {
+        last = checkWithSlos('spent', Date.now() - (3 - i) * 60_000, { availability: sloStatus({ name: 'availability', budgetRemaining }) });
+        history.push(last);
+      });
+      monitor.history = (id, query) => (id === 'spent' ? history.query(query) : []);
+      monitor.emit('check', last);
+      const page = (await get(status, '/')).body;
+      assert.match(sloSectionOf(page), /<strong class="budget-value budget-spent">-150%<\/strong>/);
+      const plotted = plotOf(page, 'Error budget remaining · availability');
+      assert.equal(plotted.labels[0], '-150%', 'the axis reaches the lowest budget');
+      assert.ok(plotted.lines[0]!.every(([, py]) => py >= 10 && py <= 128), 'every point inside the plot');
+      assert.equal(JSON.parse((await get(status, '/health')).body).slos.availability.budgetRemaining, -1.5);
+    } finally {
+      await monitor.shutdown();
+    }
   });
 });
