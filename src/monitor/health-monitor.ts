@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { reportInternalError, type Alert, type AlertTransition, type HealthMetrics, type LatencyHistogram, type LoggerLike as Logger } from '../model/index.js';
 import type { MonitoringConfig } from '../config/index.js';
-import { HealthHistory, AlertHistory, type HistoryStore, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
+import { HealthHistory, AlertHistory, sloEventsSince, type HistoryStore, type HistoryQuery, type HistoryRow, type AlertHistoryEntry } from '../history/index.js';
 import { AlertPipeline, realScheduler, type AlertPipelineSnapshot, type Scheduler, type Silences, type Sink } from '../alerts/index.js';
 import {
   AnomalyScorer,
@@ -154,6 +154,11 @@ export class HealthMonitor extends EventEmitter {
         for (const row of store.query(serviceId, { resolution: 'raw', since })) this.metricsHistory.push(row, at(row.timestamp));
       }
       for (const transition of store.transitions({ since })) this.alertLog.push(transition, at(transition.at));
+      // Each objective's events over its whole window (the finest rows kept, each check once).
+      const sloWindow = Math.max(0, ...this.config.slos.map((slo) => slo.window));
+      if (sloWindow > 0) {
+        for (const serviceId of store.serviceIds()) this.slos.seed(serviceId, sloEventsSince(store, serviceId, now - sloWindow * 1000));
+      }
       const state = store.get<AlertState>(ALERT_STATE_KEY);
       if (state !== undefined) this.restoreAlertState(state);
     } catch (error) {

@@ -83,6 +83,81 @@ describe('restart on the same store, in process', () => {
   });
 });
 
+describe('restart on the same store: SLO budgets', () => {
+  const objective = { name: 'availability', objective: 0.9, window: 86_400 };
+  const options = (storePath: string) => ({
+    serviceName: 'checkout',
+    checkInterval: 3600,
+    store: { path: storePath },
+    loggerProvider: new LoggerProvider(),
+    hostMetrics: false,
+    startupMessage: false,
+    errorThreshold: false as const,
+    responseTimeThreshold: false as const,
+    resourceThresholds: QUIET,
+    slos: [objective],
+  });
+
+  it('a restarted process counts the events of the one before it', async (t: TestContext) => {
+    let failing = 0;
+    const server = http.createServer((_req, res) => {
+      res.statusCode = failing > 0 ? (failing--, 500) : 200;
+      res.end();
+    });
+    const port = await listen(server);
+    t.after(() => close(server));
+    const storePath = path.join(dir, 'slo.store');
+    const check = async (monitor: HealthMonitor, requests: number, errors: number) => {
+      failing = errors;
+      for (let i = 0; i < requests; i++) await request(port, '/');
+      return (await monitor.monitorService()).slos!.availability!;
+    };
+
+    const first = await startHealthMonitoring(options(storePath));
+    await first.monitorService();
+    await check(first, 10, 1);
+    const before = await check(first, 10, 1);
+    assert.deepEqual([before.good, before.total], [18, 20]);
+    await first.shutdown();
+
+    const second = await startHealthMonitoring(options(storePath));
+    t.after(() => second.shutdown());
+    const after = await check(second, 10, 0);
+    assert.deepEqual([after.good, after.total], [28, 30], 'the earlier process’s events count');
+    assert.ok(Math.abs(after.budgetRemaining - (1 - 2 / 30 / 0.1)) < 1e-9, String(after.budgetRemaining));
+    assert.ok(after.covered > 0 && after.covered < 86_400, `covered ${after.covered} s: the processes' time, not the day`);
+  });
+
+  it('two days of stored checks: the budget covers exactly the day-long window, from raw and 5-minute rows', async (t: TestContext) => {
+    const { HistoryStore } = await import('../../src/history/store/index.js');
+    const storePath = path.join(dir, 'slo-days.store');
+    const now = Date.now();
+    const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400, now: () => now });
+    // A check every 15 s for two days up to a minute ago, 100 requests each, 1 failed.
+    for (let ts = now - 2 * 86_400_000; ts < now - 60_000; ts += 15_000) {
+      store.appendRow({
+        serviceId: 'checkout', timestamp: ts, windowSeconds: 15, status: 'healthy', level: 'INFO' as never,
+        requestCount: 100, operationCount: 0, requestRate: 100 / 15, errorCount: 1, errorRate: 0.01,
+        responseTime: { avg: 0.01, p50: 0.01, p95: 0.01, p99: 0.01, max: 0.01 },
+        connections: 0, checksFailed: 0, alertsFiring: 0, sloEvents: { availability: { good: 99, total: 100 } },
+      });
+    }
+    await store.maintain(now);
+    await store.close();
+
+    const monitor = await startHealthMonitoring(options(storePath));
+    t.after(() => monitor.shutdown());
+    const s = (await monitor.monitorService()).slos!.availability!;
+    assert.equal(s.covered, 86_400, 'the whole window');
+    // 5,756 stored checks in the last day (none in its last minute), and this check's (no
+    // requests); the window's start is rounded to the budget's 60 s slots (window / 1,440).
+    const checks = s.total / 100;
+    assert.ok(checks >= 5_752 && checks <= 5_760, `${checks} checks in the window`);
+    assert.equal(s.total - s.good, checks, 'one failure per stored check, none counted twice');
+    assert.ok(Math.abs(s.budgetRemaining - 0.9) < 1e-9, `1 % errors of a 10 % budget: 90 % left (${s.budgetRemaining})`);
+  });
+});
+
 describe('restart on the same store, across processes', () => {
   it('SIGKILL while an alert fires: the next process admits no second firing, and one resolved', async () => {
     const script = fileURLToPath(new URL('../helpers/restart-service.ts', import.meta.url));

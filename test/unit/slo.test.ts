@@ -115,8 +115,9 @@ describe('SloTracker', () => {
     // A day of 5-minute tier rows (bucket end as timestamp), 0.1 % errors: the budget spent.
     const rows = Array.from({ length: 288 }, (_, i) => ({
       timestamp: T0 + (i + 1) * 300_000,
-      seconds: 300,
-      sloEvents: { availability: { good: 9_990, total: 10_000 } },
+      resolution: 300,
+      windowSeconds: 300,
+      events: { availability: { good: 9_990, total: 10_000 } },
     }));
     tracker.seed(SERVICE, rows);
     const m = tracker.track(window({ good: 100, total: 100 }, T0 + 86_400_000 + 15_000));

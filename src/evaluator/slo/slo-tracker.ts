@@ -12,7 +12,7 @@
  * - each burn-rate alert: slots of one check interval, or of 1/12 of its short window when that
  *   is longer (rounded down to whole check intervals), spanning its long window. The fast pair
  *   is counted at check resolution; the 3-day window in 30-minute slots (144 of them);
- * - the budget: slots of window / 1440, at least one check interval (30 min for 30 days).
+ * - the budget: slots of window / 1440 (30 min for 30 days): the window's start is rounded to one.
  * About 2,000 slots, 48 KiB, per objective and service at the defaults.
  *
  * What the counts cover: from the first check the tracker saw (or the oldest row `seed` gave it,
@@ -33,12 +33,16 @@ const BUDGET_SLOTS = 1_440;
 /** Slots per short window, at most (coarser slots for long windows keep memory small). */
 const SLOTS_PER_SHORT_WINDOW = 12;
 
-/** A stored row's SLO events, for `seed`: timestamp is the end of the row's window (epoch ms). */
+/** A stored row's SLO events, for `seed` (the persisted store's `sloEventsSince` gives them). */
 export interface SloEventsRow {
+  /** End of the row's window (a tier row: of its bucket), epoch ms. */
   timestamp: number;
-  /** Seconds of the window the row covers (a check's window, or a tier's bucket). */
-  seconds: number;
-  sloEvents: Record<string, SloEvents>;
+  /** 0: a check's own row; else the tier's bucket length, seconds. */
+  resolution: number;
+  /** Seconds of checks the row covers (a check's window). */
+  windowSeconds: number;
+  /** Per objective name. */
+  events: Record<string, SloEvents>;
 }
 
 interface AlertCounts {
@@ -62,7 +66,8 @@ class ObjectiveState {
       return { window, counts: new EventCounts(slots * checkIntervalMs, window.longWindow * 1000) };
     });
     const windowMs = slo.window * 1000;
-    this.budget = new EventCounts(Math.max(checkIntervalMs, windowMs / BUDGET_SLOTS), windowMs);
+    // Slots of window / 1,440 whatever the check interval: the window's start is never rounded by more.
+    this.budget = new EventCounts(windowMs / BUDGET_SLOTS, windowMs);
   }
 
   add(timestamp: number, seconds: number, events: SloEvents): void {
@@ -172,10 +177,11 @@ export class SloTracker {
     const states = this.stateOf(serviceId);
     if (states.size === 0) return;
     for (const row of rows) {
+      const tier = row.resolution > 0;
       for (const [name, state] of states) {
-        const events = row.sloEvents[name];
-        // A tier row's timestamp is its bucket's end: count it inside the bucket.
-        if (events !== undefined) state.add(row.seconds > 0 ? row.timestamp - 1 : row.timestamp, row.seconds, events);
+        const events = row.events[name];
+        // A tier row's timestamp is its bucket's end: count it inside the bucket, which it spans.
+        if (events !== undefined) state.add(tier ? row.timestamp - 1 : row.timestamp, tier ? row.resolution : row.windowSeconds, events);
       }
     }
   }
