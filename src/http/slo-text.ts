@@ -20,9 +20,10 @@ export function windowText(seconds: number): string {
   return `${Number(seconds.toPrecision(6))} s`;
 }
 
-/** An elapsed span in seconds, to the minute: `42 s`, `13 min`, `2 h 13 min`, `3 d 4 h`. */
+/** An elapsed span in seconds, to the minute: `under 1 s`, `42 s`, `13 min`, `2 h 13 min`, `3 d 4 h`. */
 export function spanText(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
+  if (seconds < 1) return 'under 1 s';
+  const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
   if (s < 2 * DAY) return `${Math.floor(s / 3600)} h${s % 3600 >= 60 ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;

@@ -405,3 +405,57 @@ test(
     }
   },
 );
+
+test(
+  'headless Chromium shows the objectives a real monitor computed, its slo: alert firing',
+  { skip: !HAVE_CHROMIUM && !process.env.CI ? `no ${CHROMIUM} (apt-get install chromium); set CI to make this a failure` : false, timeout: 180_000 },
+  async () => {
+    if (!HAVE_CHROMIUM) assert.fail(`${CHROMIUM} is missing: the CI image must install the Debian package chromium`);
+    const app = http.createServer((req, res) => {
+      res.statusCode = req.url === '/fail' ? 500 : 200;
+      res.end('x');
+    });
+    const appPort = await listen(app);
+    const monitor = await startHealthMonitoring({
+      serviceName: 'billing',
+      hostMetrics: false,
+      loggerProvider: new LoggerProvider(),
+      checkInterval: 3600, // checks run only when the test calls monitorService()
+      startupMessage: false,
+      responseTimeThreshold: false,
+      errorThreshold: false,
+      resourceThresholds: { cpu: false, memory: false, eventLoopDelay: false, connections: false },
+      slos: [{ name: 'availability', objective: 0.999 }],
+      statusServer: { port: 0 },
+    });
+    try {
+      // Three healthy checks, then a third of the requests failing: every window burns far past 14.4.
+      for (let check = 0; check < 5; check++) {
+        for (let i = 0; i < 30; i++) await request(appPort, check >= 3 && i % 3 === 0 ? '/fail' : '/ok');
+        await monitor.monitorService();
+      }
+      const slo = monitor.latest()!.slos!.availability!;
+      assert.deepEqual([slo.good, slo.total], [130, 150]);
+      assert.deepEqual(monitor.firingAlerts().map((a) => [a.rule, a.level]), [['slo:availability', 'CRITICAL']]);
+
+      const { stdout: dom, stderr } = await chromium(['--dump-dom'], `${statusServerOf(monitor)!.url}/`);
+      const section = /<section class="slos"[^>]*>(.*?)<\/section>/s.exec(dom)?.[1] ?? '';
+      // 20 bad where 99.9 % of 150 allows 0.15: the budget 1 - 20 / 0.15, far overspent.
+      const budget = `${Number(((1 - 20 / 0.15) * 100).toFixed(1))}%`;
+      assert.ok(section.includes(`<strong class="budget-value budget-spent">${budget}</strong>`), `budget ${budget} shown`);
+      assert.match(section, /\(20 bad of 150 events in [^;]+; the objective allows 0\.15\)/);
+      assert.match(section, /<tr class="burn" data-alert="fast">.*?1 h: <span class="rate over">133×<\/span>.*?5 min: <span class="rate over">133×<\/span>.*?burning/s);
+      assert.match(section, /covers this process's lifetime/);
+      const points = [...section.matchAll(/aria-label="Error budget remaining · availability over time">.*?<\/svg>/gs)].flatMap((m) =>
+        [...m[0].matchAll(/<polyline class="line" points="([^"]*)"/g)].flatMap((p) => p[1]!.trim().split(/\s+/)),
+      );
+      assert.equal(points.length, 5, 'one point per check');
+      // The firing table: the alert's short-window burn rate against the fast alert's.
+      assert.match(dom, /<td class="rule">slo:availability<\/td><td>billing<\/td><td>133× \/ 14\.4×<\/td>/);
+      assert.doesNotMatch(stderr, /Refused to (load|execute|apply)|Content Security Policy/, 'no CSP violation');
+    } finally {
+      await monitor.shutdown();
+      await close(app);
+    }
+  },
+);

@@ -794,6 +794,61 @@ describe('service level objectives on /health and the page', () => {
     }
   });
 
+  it('a real monitor: the numbers its checks computed, on /health and the page; the slo: alert firing with its burn rate', async () => {
+    const app = await appServer();
+    const monitor = await startHealthMonitoring({
+      ...quiet,
+      serviceName: 'orders-api',
+      startupMessage: false,
+      errorThreshold: false,
+      statusServer: { port: 0 },
+      slos: [{ name: 'availability', objective: 0.99 }, { name: 'fast-enough', objective: 0.9, window: 7 * 86_400, indicator: { latency: { threshold: 0.3 } } }],
+    });
+    try {
+      const status = statusServerOf(monitor)!;
+      // 200 requests over four checks, 10 failing in the last two: 10 bad where the 99 % objective
+      // allows 2, every alert window holding all of them (burn rate 5: the ticket alert burns).
+      for (let check = 0; check < 4; check++) {
+        await app.hit('/ok', check < 2 ? 50 : 45);
+        if (check >= 2) await app.hit('/fail', 5);
+        await monitor.monitorService();
+      }
+      const computed = monitor.latest()!.slos!;
+      assert.equal(computed.availability!.total, 200);
+      assert.equal(computed.availability!.good, 190);
+
+      const health = JSON.parse((await get(status, '/health')).body);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(health.slos).map(([k, v]) => [k, (({ note, ...rest }: Record<string, unknown>) => (void note, rest))(v as Record<string, unknown>)])),
+        JSON.parse(JSON.stringify(computed)),
+        '/health has what the check computed',
+      );
+      assert.ok(Math.abs(health.slos.availability.budgetRemaining - -4) < 1e-9, `1 - 10 / (0.01 × 200): ${health.slos.availability.budgetRemaining}`);
+      assert.match(health.slos.availability.note, /^Without the persisted store \(the store option\) the error budget covers this process's lifetime: (under 1 s|\d+ s) of the 30 d window\.$/);
+      assert.match(health.slos['fast-enough'].note, /of the 7 d window\.$/);
+      assert.deepEqual(health.alerts.map((a: { rule: string; level: string }) => [a.rule, a.level]), [['slo:availability', 'WARNING']]);
+
+      const page = (await get(status, '/')).body;
+      const section = sloSectionOf(page);
+      assert.match(section, /<article class="slo" data-slo="availability"><h3>availability <span class="meta asks">99 % · 30 d · availability<\/span>/);
+      assert.match(section, /Error budget remaining <strong class="budget-value budget-spent">-400%<\/strong> <span class="meta events">\(10 bad of 200 events in [^;]+; the objective allows 2\)/);
+      assert.match(section, /<tr class="burn" data-alert="ticket">.*?3 d: <span class="rate over">5×<\/span>.*?6 h: <span class="rate over">5×<\/span>.*?≥ 1×.*?burning/);
+      assert.match(section, /<tr class="burn" data-alert="fast">.*?1 h: <span class="rate">5×<\/span>.*?not burning/);
+      assert.match(section, /99 % · 30 d · availability/);
+      assert.match(section, /90 % · 7 d · latency ≤ 300 ms/);
+      assert.match(section, /data-slo="fast-enough">.*?Error budget remaining <strong class="budget-value budget-ok">100%<\/strong>/s);
+      // One point per check in the budget plot: the history kept each check's budget.
+      const plotted = plotOf(page, 'Error budget remaining · availability');
+      assert.equal(plotted.lines.flat().length, 4);
+      assert.match(plotted.figure, /<span class="now">-400%<\/span>/);
+      // The firing table shows the alert's short-window burn rate against its own.
+      assert.match(page, /<td class="rule">slo:availability<\/td><td>orders-api<\/td><td>5× \/ 1×<\/td>/);
+    } finally {
+      await monitor.shutdown();
+      await close(app.server);
+    }
+  });
+
   it('an overspent budget: below 0 on the axis, marked spent', async () => {
     const monitor = await startHealthMonitoring({ ...quiet, serviceName: 'spent', startupMessage: false, statusServer: { port: 0 } });
     try {
