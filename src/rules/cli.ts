@@ -1,5 +1,6 @@
 /**
- * `otel-health` command line. `rules`: Prometheus alerting rules from a monitoring config.
+ * `otel-health` command line. `rules`: Prometheus rules from a monitoring config (the threshold
+ * rules' alerts, and the service level objectives' recordings and burn-rate alerts).
  * Kept apart from src/cli.ts (which only runs it) so tests can call it in-process.
  */
 import { writeFile } from 'node:fs/promises';
@@ -23,13 +24,15 @@ const defaultIo: CliIo = {
 export const USAGE = `Usage: otel-health rules [--config <file.json|.mjs|.js>] [--scrape-interval 1m] [--service-label service_name] [--naming collector|sdk] [--out <file>]
 
 Writes Prometheus alerting rules equivalent to the config's health rules (one alert per rule
-and level, label severity=warning|error|critical) to stdout or --out.
+and level, label severity=warning|error|critical) to stdout or --out, and for each service level
+objective (slos) its recording rules and burn-rate alerts in Sloth's layout (alert
+OtelHealthSloBurnRate, labels rule="slo:<name>", slo, severity).
 
   --config <file>          monitoring config: JSON, or a module whose default export is the
                            config (checks and functions are ignored). Default: the defaults.
   --scrape-interval <dur>  how often Prometheus scrapes the services (default ${prometheusDuration(DEFAULT_SCRAPE_INTERVAL)}).
                            Rate windows are at least 4 scrape intervals; a shorter
-                           checkInterval is widened, with a note on stderr.
+                           checkInterval or SLO alert window is widened, with a note on stderr.
   --service-label <label>  label naming a service: service_name (default; Collector prometheus
                            exporter with resource_to_telemetry_conversion) or job.
   --naming <scheme>        collector (default): names as the Collector's prometheus exporter
@@ -90,7 +93,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     for (const note of result.notes) io.stderr(`otel-health: note: ${note}\n`);
     if (values.out !== undefined) {
       await writeFile(values.out, result.yaml);
-      io.stderr(`otel-health: wrote ${result.rules.length} alerting rules to ${values.out}\n`);
+      const alerting = result.rules.length + result.slo.alerts;
+      const recording = result.slo.recordings > 0 ? ` and ${result.slo.recordings} recording rules` : '';
+      io.stderr(`otel-health: wrote ${alerting} alerting rules${recording} to ${values.out}\n`);
     } else {
       io.stdout(result.yaml);
     }

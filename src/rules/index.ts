@@ -1,4 +1,5 @@
-// The Prometheus alerting rules generator (`npx otel-health rules`), from the same config.
+// The Prometheus rules generator (`npx otel-health rules`), from the same config: the threshold
+// rules' alerts and the service level objectives' recordings and burn-rate alerts.
 export { runCli, USAGE, type CliIo } from './cli.js';
 export {
   DEFAULT_SCRAPE_INTERVAL,
@@ -12,3 +13,5 @@ export {
   type PrometheusRules,
   type PrometheusRulesOptions,
 } from './prometheus-rules.js';
+export { SLO_ALERT_NAME, generateSloRules, type SloRules, type SloRulesOptions } from './slo-rules.js';
+export type { GroupAlertingRule, RecordingRule, RuleGroup } from './rule-groups.js';

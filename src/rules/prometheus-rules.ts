@@ -16,48 +16,32 @@
  * two samples in practice (a [1m] rate at a 1m scrape is empty most of the time), so a rule over
  * it never fires, and promtool does not warn. The window is the configured checkInterval widened
  * to 4 × the scrape interval when shorter; each widening is reported in `notes`.
+ *
+ * The config's service level objectives (`slos`) add recording rules and burn-rate alerts per
+ * objective, in groups after the threshold rules' group (slo-rules.ts).
  */
 import type { MonitoringConfig, RuleConfig } from '../config/index.js';
 import type { LevelName } from '../model/index.js';
+import { prometheusDuration, toMilliseconds, yamlString } from './prometheus-format.js';
+import {
+  checkedScrapeInterval,
+  checkedServiceLabel,
+  MIN_SCRAPES_PER_WINDOW,
+  prometheusMetricNames,
+  type PrometheusNaming,
+} from './prometheus-metrics.js';
+import { renderGroup } from './rule-groups.js';
+import { generateSloRules, type SloRules } from './slo-rules.js';
 
-/**
- * Prometheus names of the metrics the rules read, as the Collector's Prometheus exporter
- * exposes them (see the module comment for the mapping).
- */
-export const PROMETHEUS_METRICS = {
-  httpDurationBucket: 'http_server_request_duration_seconds_bucket',
-  httpDurationCount: 'http_server_request_duration_seconds_count',
-  operationDurationCount: 'otel_health_operation_duration_seconds_count',
-  cpuUtilization: 'process_cpu_utilization_ratio',
-  memoryUsage: 'process_memory_usage_bytes',
-  memoryLimit: 'otel_health_process_memory_limit_bytes',
-  heapUsed: 'v8js_memory_heap_used_bytes',
-  heapSizeLimit: 'otel_health_v8js_heap_size_limit_bytes',
-  openConnections: 'otel_health_http_server_open_connections',
-  eventLoopDelayP99: 'nodejs_eventloop_delay_p99_seconds',
-} as const;
-
-/**
- * How the metrics were turned into Prometheus names: `collector` (the Collector's prometheus
- * exporter, unit suffixes added) or `sdk` (OTEL_METRICS_EXPORTER=prometheus, the JS SDK's
- * exporter 0.223, which adds no unit suffixes: `http_server_request_duration_bucket`).
- */
-export type PrometheusNaming = 'collector' | 'sdk';
-
-const UNIT_SUFFIX = /_(seconds|bytes|ratio)(?=(_bucket|_count)?$)/;
-
-/** The metric names the rules read, for one naming scheme. */
-export function prometheusMetricNames(naming: PrometheusNaming = 'collector'): Record<keyof typeof PROMETHEUS_METRICS, string> {
-  if (naming === 'collector') return { ...PROMETHEUS_METRICS };
-  return Object.fromEntries(
-    Object.entries(PROMETHEUS_METRICS).map(([key, name]) => [key, name.replace(UNIT_SUFFIX, '')]),
-  ) as Record<keyof typeof PROMETHEUS_METRICS, string>;
-}
-
-/** Rate windows are at least this many scrape intervals. */
-export const MIN_SCRAPES_PER_WINDOW = 4;
-/** Prometheus's default scrape interval, seconds. */
-export const DEFAULT_SCRAPE_INTERVAL = 60;
+// Moved to their own modules (shared with the objectives' rules); still importable from here.
+export { parseDuration, prometheusDuration, yamlString } from './prometheus-format.js';
+export {
+  DEFAULT_SCRAPE_INTERVAL,
+  MIN_SCRAPES_PER_WINDOW,
+  PROMETHEUS_METRICS,
+  prometheusMetricNames,
+  type PrometheusNaming,
+} from './prometheus-metrics.js';
 
 export interface PrometheusRulesOptions {
   /** Seconds between scrapes of the services' metrics. Default 60 (Prometheus's default). */
@@ -67,7 +51,7 @@ export interface PrometheusRulesOptions {
    * with resource_to_telemetry_conversion) or `job` (a direct scrape, or no conversion).
    */
   serviceLabel?: string;
-  /** Name of the rule group. Default `otel-health`. */
+  /** Name of the rule group, and prefix of the objectives' groups. Default `otel-health`. */
   groupName?: string;
   /** Which exporter named the metrics (see PrometheusNaming). Default `collector`. */
   naming?: PrometheusNaming;
@@ -85,70 +69,15 @@ export interface AlertingRule {
 export interface PrometheusRules {
   /** The rules file, YAML. */
   yaml: string;
+  /** The threshold rules' alerts. */
   rules: AlertingRule[];
-  /** Seconds: the rate window used by every rate()/increase(). */
+  /** Seconds: the rate window used by every rate()/increase() of the threshold rules. */
   window: number;
+  /** The service level objectives' groups: recordings and burn-rate alerts (slo-rules.ts). */
+  slo: SloRules;
   /** Things the caller should tell the user (windows widened). */
   notes: string[];
 }
-
-/** Seconds as a Prometheus duration: 240 → `4m`, 90 → `1m30s`, 0.5 → `500ms`. */
-export function prometheusDuration(seconds: number): string {
-  let ms = Math.round(seconds * 1000);
-  if (ms <= 0) return '0s';
-  const units: Array<[string, number]> = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ];
-  let out = '';
-  for (const [unit, size] of units) {
-    const n = Math.floor(ms / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      ms -= n * size;
-    }
-  }
-  return out;
-}
-
-/** A Prometheus-style duration (`1m`, `15s`, `1m30s`, `500ms`, `2h`) or plain seconds, in seconds. */
-export function parseDuration(text: string): number {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const re = /(\d+)(ms|s|m|h|d|w)/gy;
-  const size: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(trimmed)) !== null) {
-    total += Number(m[1]) * size[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  if (trimmed.length === 0 || matched !== trimmed.length) {
-    throw new Error(`not a duration: ${JSON.stringify(text)} (write e.g. 15s, 1m, 1m30s)`);
-  }
-  return total;
-}
-
-/** A YAML double-quoted scalar. */
-export function yamlString(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
-}
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A threshold as PromQL writes it. */
 const num = (n: number): string => String(n);
@@ -173,10 +102,8 @@ interface RuleSpec {
 
 /** Alerting rules for the config's enabled rules, one per rule and level. */
 export function generatePrometheusRules(config: MonitoringConfig, options: PrometheusRulesOptions = {}): PrometheusRules {
-  const scrape = options.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL;
-  if (!(Number.isFinite(scrape) && scrape > 0)) throw new Error(`scrapeInterval must be a positive number of seconds (got ${scrape})`);
-  const by = options.serviceLabel ?? 'service_name';
-  if (!LABEL_NAME.test(by) || by.startsWith('__')) throw new Error(`serviceLabel must be a Prometheus label name (got ${JSON.stringify(by)})`);
+  const scrape = checkedScrapeInterval(options.scrapeInterval);
+  const by = checkedServiceLabel(options.serviceLabel);
   const notes: string[] = [];
 
   const minimum = MIN_SCRAPES_PER_WINDOW * scrape;
@@ -198,9 +125,10 @@ export function generatePrometheusRules(config: MonitoringConfig, options: Prome
     );
   }
   // Prometheus durations have millisecond resolution.
-  window = Math.ceil(window * 1000) / 1000;
+  window = toMilliseconds(window);
   const W = prometheusDuration(window);
-  const M = prometheusMetricNames(options.naming ?? 'collector');
+  const naming = options.naming ?? 'collector';
+  const M = prometheusMetricNames(naming);
 
   const requests = `{__name__=~"${M.httpDurationCount}|${M.operationDurationCount}"}`;
   const failed = `{__name__=~"${M.httpDurationCount}|${M.operationDurationCount}",error_type!=""}`;
@@ -312,13 +240,19 @@ export function generatePrometheusRules(config: MonitoringConfig, options: Prome
     }
   }
 
-  return { yaml: renderRules(options.groupName ?? 'otel-health', rules), rules, window, notes };
+  const groupName = options.groupName ?? 'otel-health';
+  const slo = generateSloRules(config, { scrapeInterval: scrape, serviceLabel: by, naming, groupName });
+  notes.push(...slo.notes);
+  return { yaml: renderRules(groupName, rules, slo), rules, window, slo, notes };
 }
 
-function renderRules(groupName: string, rules: AlertingRule[]): string {
+function renderRules(groupName: string, rules: AlertingRule[], slo: SloRules): string {
   const lines = [
     '# Generated by `otel-health rules`: alerting rules equivalent to the in-process health rules.',
     '# Each level of a rule is its own alert (label severity); inhibit lower severities in Alertmanager.',
+    ...(slo.groups.length > 0
+      ? ['# Service level objectives: SLI recordings, meta recordings and burn-rate alerts per objective, in Sloth\'s layout.']
+      : []),
     'groups:',
     `  - name: ${yamlString(groupName)}`,
     '    rules:',
@@ -337,5 +271,6 @@ function renderRules(groupName: string, rules: AlertingRule[]): string {
       `          description: ${yamlString(r.annotations.description)}`,
     );
   }
+  for (const group of slo.groups) lines.push(...renderGroup(group));
   return lines.join('\n') + '\n';
 }

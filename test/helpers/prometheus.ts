@@ -126,3 +126,69 @@ export async function errorBurstUntilFiring(appUrl: string, prometheusUrl: strin
     await load;
   }
 }
+
+/**
+ * Poll /api/v1/alerts until `until` holds for the alerts Prometheus reports (any name and
+ * state), or `timeoutMs` passes. Returns the last alerts and their JSON.
+ */
+export async function waitForAlerts(
+  url: string,
+  until: (alerts: PromAlert[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ alerts: PromAlert[]; met: boolean; last: string }> {
+  let alerts: PromAlert[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: PromAlert[] } };
+    alerts = body.data.alerts;
+    if (until(alerts)) return { alerts, met: true, last: JSON.stringify(alerts) };
+    if (Date.now() >= deadline) return { alerts, met: false, last: JSON.stringify(alerts) };
+    await sleep(500);
+  }
+}
+
+/** One sample of an instant query's answer. */
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** Poll an instant query until it returns at least one sample (recordings appear an evaluation after their inputs), or `timeoutMs` passes. */
+export async function waitForSamples(url: string, query: string, timeoutMs = 30_000): Promise<PromSample[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+      status: string;
+      error?: string;
+      data?: { result: PromSample[] };
+    };
+    if (body.status !== 'success') assert.fail(`query ${query}: ${body.error}`);
+    const result = body.data?.result ?? [];
+    if (result.length > 0 || Date.now() >= deadline) return result;
+    await sleep(500);
+  }
+}
+
+/**
+ * Load `appUrl` with bursts of 20 requests, half to `/fail`, until `until` holds for the alerts
+ * on Prometheus (or the wait runs out); the load stops either way.
+ */
+export async function errorBurstUntilAlerts(
+  appUrl: string,
+  prometheusUrl: string,
+  until: (alerts: PromAlert[]) => boolean,
+): Promise<{ alerts: PromAlert[]; met: boolean; last: string }> {
+  let stop = false;
+  const load = (async () => {
+    while (!stop) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${appUrl}/${i % 2 === 0 ? 'fail' : 'ok'}`).then((r) => r.arrayBuffer())));
+      await sleep(100);
+    }
+  })();
+  try {
+    return await waitForAlerts(prometheusUrl, until);
+  } finally {
+    stop = true;
+    await load;
+  }
+}

@@ -68,8 +68,10 @@ describe('prometheus rules generator', () => {
   });
 
   it('metric names: OTel names as the Collector prometheus exporter exposes them', () => {
-    const { rules } = generatePrometheusRules(parseConfig({}), { scrapeInterval: 15 });
-    const text = rules.map((r) => r.expr).join('\n');
+    // A latency objective reads the duration buckets of operations too (slo-rules.ts).
+    const config = parseConfig({ slos: [{ name: 'fast', objective: 0.99, indicator: { latency: { threshold: 0.25 } } }] });
+    const { rules, slo } = generatePrometheusRules(config, { scrapeInterval: 15 });
+    const text = [...rules, ...slo.groups.flatMap((g) => g.rules)].map((r) => r.expr).join('\n');
     assert.match(text, /rate\(\{__name__=~"http_server_request_duration_seconds_count\|otel_health_operation_duration_seconds_count",error_type!=""\}\[1m\]\)/);
     assert.match(text, /histogram_quantile\(0\.95, sum by \(le, service_name\) \(rate\(http_server_request_duration_seconds_bucket\[1m\]\)\)\)/);
     for (const name of Object.values(PROMETHEUS_METRICS)) assert.ok(text.includes(name), name);
