@@ -50,10 +50,13 @@ function eventsText(slo: SloStatus): string {
   return `${count(slo.total - slo.good)} bad of ${count(slo.total)} events in ${spanText(slo.covered)}; the objective allows ${Number(allowed.toPrecision(3))}`;
 }
 
-/** The budget and burn-rate plots, or why the rows of this view have none. */
+/**
+ * The budget and burn-rate plots, or why the rows of this view have none; and when only some
+ * rows keep a budget, a line saying which.
+ */
 function sloPlots(slo: SloStatus, rows: HistoryRow[], view: View): string {
-  const kept = rows.some((r) => r.sloBudgets?.[slo.name] !== undefined);
-  if (!kept && view.resolution !== undefined) {
+  const withBudget = rows.filter((r) => r.sloBudgets?.[slo.name] !== undefined).length;
+  if (withBudget === 0 && view.resolution !== undefined) {
     return `<p class="muted no-budget">The store's ${escapeHtml(resolutionName(view.resolution))} rows keep no error budget: the 24 h view plots it over time.</p>`;
   }
   const budget = plot(
@@ -71,8 +74,12 @@ function sloPlots(slo: SloStatus, rows: HistoryRow[], view: View): string {
     rows,
     view,
   );
+  const partly =
+    withBudget > 0 && withBudget < rows.length
+      ? `<p class="muted partial-budget">Plotted where the rows keep a budget: ${withBudget} of ${rows.length} (rows taken back from the store, and checks before the objective was configured, have none).</p>`
+      : '';
   const fastest = slo.burnRates[0];
-  if (fastest === undefined) return budget;
+  if (fastest === undefined) return `<div class="plots">${budget}</div>${partly}`;
   const burn = plot(
     {
       title: `Burn rate over ${windowText(fastest.longWindow)} · ${slo.name}`,
@@ -86,7 +93,7 @@ function sloPlots(slo: SloStatus, rows: HistoryRow[], view: View): string {
     rows,
     view,
   );
-  return `${budget}${burn}`;
+  return `<div class="plots">${budget}${burn}</div>${partly}`;
 }
 
 function objective(slo: SloStatus, input: SloSectionInput): string {
@@ -95,7 +102,7 @@ function objective(slo: SloStatus, input: SloSectionInput): string {
   const note = coverageNote(slo, input.store);
   return `<article class="slo" data-slo="${escapeHtml(slo.name)}"><h3>${escapeHtml(slo.name)} <span class="meta asks">${asks.map(escapeHtml).join(' · ')}</span></h3>
 <p class="budget">Error budget remaining <strong class="budget-value budget-${state}">${escapeHtml(budgetText(slo.budgetRemaining))}</strong> <span class="meta events">(${escapeHtml(eventsText(slo))})</span></p>
-${note === undefined ? '' : `<p class="muted coverage">${escapeHtml(note)}</p>`}${burnRateTable(slo)}<div class="plots">${sloPlots(slo, input.history, input.view)}</div></article>`;
+${note === undefined ? '' : `<p class="muted coverage">${escapeHtml(note)}</p>`}${burnRateTable(slo)}${sloPlots(slo, input.history, input.view)}</article>`;
 }
 
 /** The section of one service's objectives; empty when its latest check computed none. */
