@@ -122,22 +122,32 @@ describe('alertmanager sink', () => {
     assert.equal(scheduler.pendingTimers, 0);
   });
 
-  it('a level change ends the old label set (severity) and fires the new one', async (t) => {
+  it('an escalation ends the lower label set (severity) and fires the higher; a de-escalation keeps the highest until the resolve', async (t) => {
     const am = await member(t);
     const { s } = sink([am.endpoint]);
-    s.send(note('firing', T0, { level: MonitoringLevel.WARNING }));
-    s.send(note('escalated', T0 + 15_000, { level: MonitoringLevel.CRITICAL }));
-    await s.flush(5000);
-    const alerts = am.alerts();
+    // Each delivered before the next (what waits in the queue is replaced by a newer state of it).
+    for (const [kind, at, level] of [
+      ['firing', T0, MonitoringLevel.WARNING],
+      ['escalated', T0 + 15_000, MonitoringLevel.CRITICAL],
+      ['de-escalated', T0 + 30_000, MonitoringLevel.WARNING],
+      ['resolved', T0 + 45_000, MonitoringLevel.WARNING],
+    ] as const) {
+      s.send(note(kind, at, { level }));
+      await s.flush(5000);
+    }
+    assert.match(am.alerts()[3]!.annotations.summary!, /de-escalated/);
+    const iso = (ms: number): string => new Date(ms).toISOString();
     assert.deepEqual(
-      alerts.map((a) => [a.labels.severity, a.endsAt]),
+      am.alerts().map((a) => [a.labels.severity, a.endsAt]),
       [
-        ['warning', new Date(T0 + 240_000).toISOString()],
-        ['warning', new Date(T0 + 15_000).toISOString()],
-        ['critical', new Date(T0 + 240_000).toISOString()],
+        ['warning', iso(T0 + 240_000)],
+        ['warning', iso(T0 + 15_000)],
+        ['critical', iso(T0 + 240_000)],
+        ['critical', iso(T0 + 240_000)],
+        ['critical', iso(T0 + 45_000)],
       ],
     );
-    assert.equal(s.stats().firing, 1);
+    assert.equal(s.stats().firing, 0);
   });
 
   it('instance: off by default (replicas merge), true for the host name, or a given value; static labels; check/anomaly/slo labels', () => {

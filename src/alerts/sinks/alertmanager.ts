@@ -18,8 +18,11 @@
  *   latest post wins in Alertmanager, and a replica that recovered re-posting "resolved" every
  *   minute would resolve an alert the other replicas still fire. A resolve that is lost is
  *   covered by endsAt.
- * - The level is the `severity` label, so a change of level is a new label set: the old one is
- *   posted resolved (ending when the level changed) and the new one firing.
+ * - The level is the `severity` label, and labels are an alert's identity: an escalation posts
+ *   the lower label set resolved (ending when the level rose) and the higher one firing. A
+ *   de-escalation keeps the label set at the incident's highest level (only the annotations say
+ *   the level now): an error rate falling back through WARNING on its way to healthy would
+ *   otherwise end the CRITICAL alert and page a new WARNING one at every recovery.
  * - Every member of `url` (an Alertmanager cluster) gets every alert, each through its own
  *   queue (alertmanager-member.ts): bounded, counted drops, retries, close semantics of the
  *   webhook sink.
@@ -30,7 +33,7 @@
  * the sink's name and the members' origins are ever reported.
  */
 import { hostname } from 'node:os';
-import type { Alert } from '../../model/index.js';
+import { levelRank, type Alert, type MonitoringLevel } from '../../model/index.js';
 import type { SinkConfig } from '../../config/index.js';
 import { realScheduler, type Scheduler } from '../clock.js';
 import type { Notification, NotifiedTransition, Sink, SinkStats } from '../stage.js';
@@ -74,6 +77,8 @@ interface FiringAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   startsAt: number;
+  /** The level its `severity` label says. */
+  level: MonitoringLevel;
 }
 
 const realSleep = (ms: number): Promise<void> =>
@@ -180,27 +185,46 @@ export class AlertmanagerSink implements Sink {
   /** One transition: update what fires, and add what Alertmanager must hear to `out`. */
   private apply(entry: NotifiedTransition, out: Array<[string, AlertmanagerAlert]>): void {
     const { alert, at } = entry.transition;
-    const labels = alertLabels(alert, { labels: this.options.labels, ...(this.instance !== undefined ? { instance: this.instance } : {}) });
-    const key = labelKey(labels);
-    const previousKey = this.keyOf.get(alert.fingerprint);
-    if (previousKey !== undefined && previousKey !== key) {
-      // The level changed (or the alert resolved at another level): the old label set ends now.
-      const previous = this.firing.get(previousKey);
-      this.firing.delete(previousKey);
-      if (previous !== undefined) out.push([previousKey, this.wire(previous, at)]);
-    }
     const annotations = alertAnnotations(entry);
-    if (alert.state === 'firing') {
-      const firing: FiringAlert = { labels, annotations, startsAt: alert.startsAt };
-      this.firing.set(key, firing);
-      this.keyOf.set(alert.fingerprint, key);
-      out.push([key, this.wire(firing, this.validUntil())]);
-      this.scheduleResend();
-    } else {
-      this.firing.delete(key);
-      this.keyOf.delete(alert.fingerprint);
-      out.push([key, this.wire({ labels, annotations, startsAt: alert.startsAt }, alert.endsAt ?? at)]);
+    const previousKey = this.keyOf.get(alert.fingerprint);
+    const previous = previousKey === undefined ? undefined : this.firing.get(previousKey);
+    if (alert.state === 'resolved') {
+      const endsAt = alert.endsAt ?? at;
+      if (previousKey !== undefined && previous !== undefined) {
+        this.firing.delete(previousKey);
+        this.keyOf.delete(alert.fingerprint);
+        out.push([previousKey, this.wire({ ...previous, annotations }, endsAt)]);
+      } else {
+        // Not known to fire here (a restart without the store): end its own label set.
+        const labels = this.labelsOf(alert);
+        out.push([labelKey(labels), this.wire({ labels, annotations, startsAt: alert.startsAt, level: alert.level }, endsAt)]);
+      }
+      return;
     }
+    let firing: FiringAlert;
+    let key: string;
+    if (previousKey !== undefined && previous !== undefined && levelRank(alert.level) <= levelRank(previous.level)) {
+      // Same level, or lower: the label set keeps the incident's highest level (a recovery that
+      // passes through WARNING is no new WARNING page); the annotations say the level now.
+      firing = { ...previous, annotations };
+      key = previousKey;
+    } else {
+      firing = { labels: this.labelsOf(alert), annotations, startsAt: alert.startsAt, level: alert.level };
+      key = labelKey(firing.labels);
+      if (previousKey !== undefined && previous !== undefined && previousKey !== key) {
+        // Escalated: the lower label set ends now, the higher one fires.
+        this.firing.delete(previousKey);
+        out.push([previousKey, this.wire(previous, at)]);
+      }
+    }
+    this.firing.set(key, firing);
+    this.keyOf.set(alert.fingerprint, key);
+    out.push([key, this.wire(firing, this.validUntil())]);
+    this.scheduleResend();
+  }
+
+  private labelsOf(alert: Alert): Record<string, string> {
+    return alertLabels(alert, { labels: this.options.labels, ...(this.instance !== undefined ? { instance: this.instance } : {}) });
   }
 
   private wire(alert: FiringAlert, endsAt: number): AlertmanagerAlert {
