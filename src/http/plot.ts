@@ -39,17 +39,17 @@ export type Point = { t: number; v: number | undefined; gap?: boolean };
  * line breaks there instead of crossing the stretch.
  */
 export function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number | undefined, gapMs = Infinity, pick: 'max' | 'min' = 'max'): Point[] {
-  const better = pick === 'max' ? (v: number, kept: number) => v > kept : (v: number, kept: number) => v < kept;
+  const better = pick === 'max' ? (v: number, than: number) => v > than : (v: number, than: number) => v < than;
   const size = Math.max(1, rows.length / MAX_POINTS);
   const out: Point[] = [];
   let bucket = 0;
   let n = 0;
-  let max: number | undefined;
+  let kept: number | undefined;
   let gap = false;
   const flush = (t: number): void => {
-    out.push(gap ? { t, v: max, gap } : { t, v: max });
+    out.push(gap ? { t, v: kept, gap } : { t, v: kept });
     n = 0;
-    max = undefined;
+    kept = undefined;
     gap = false;
   };
   for (let i = 0; i < rows.length; i++) {
@@ -59,7 +59,7 @@ export function downsample(rows: HistoryRow[], value: (r: HistoryRow) => number 
       gap = true;
     }
     const v = value(row);
-    if (v !== undefined && !Number.isNaN(v) && (max === undefined || better(v, max))) max = v;
+    if (v !== undefined && !Number.isNaN(v) && (kept === undefined || better(v, kept))) kept = v;
     n++;
     if (i + 1 >= Math.floor((bucket + 1) * size) || i + 1 === rows.length) {
       flush(row.timestamp);

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, startStatusServer, statusServerOf, type HealthMonitor, type StatusServer } from '../../src/index.js';
 import { DEFAULT_STORE_TIERS, loadConfig } from '../../src/config/index.js';
-import { MetricsHistory, type HistoryQuery } from '../../src/history/index.js';
+import { MetricsHistory, type HistoryQuery, type HistoryRow } from '../../src/history/index.js';
 import { HistoryStore, histogramOf } from '../../src/history/store/index.js';
 import { rangeResolution } from '../../src/http/status-server.js';
+import { downsample } from '../../src/http/plot.js';
 import { MonitoringLevel, type HealthMetrics, type SloStatus } from '../../src/model/index.js';
 import { close, listen, request, type Response } from '../../support/http.js';
 
@@ -849,6 +850,19 @@ describe('service level objectives on /health and the page', () => {
       await monitor.shutdown();
       await close(app.server);
     }
+  });
+
+  it('a long history draws each budget point as the lowest of its rows: a dip stays visible', () => {
+    const history = new MetricsHistory('dips', { retention: 86_400, checkInterval: 60 });
+    const t0 = Date.now() - 1200 * 60_000;
+    for (let i = 0; i < 1200; i++) {
+      history.push(checkWithSlos('dips', t0 + i * 60_000, { availability: sloStatus({ name: 'availability', budgetRemaining: i === 555 ? 0.125 : 0.875 }) }));
+    }
+    const budget = (r: HistoryRow) => r.sloBudgets?.availability?.budgetRemaining;
+    const lowest = downsample(history.query(), budget, Infinity, 'min');
+    assert.equal(lowest.length, 400);
+    assert.deepEqual([...new Set(lowest.map((p) => p.v))].sort(), [0.125, 0.875]);
+    assert.deepEqual([...new Set(downsample(history.query(), budget).map((p) => p.v))], [0.875], 'the maximum would hide it');
   });
 
   it('an overspent budget: below 0 on the axis, marked spent; a row without a budget is said, not drawn', async () => {
