@@ -11,7 +11,6 @@
 export const PROMETHEUS_METRICS = {
   httpDurationBucket: 'http_server_request_duration_seconds_bucket',
   httpDurationCount: 'http_server_request_duration_seconds_count',
-  operationDurationBucket: 'otel_health_operation_duration_seconds_bucket',
   operationDurationCount: 'otel_health_operation_duration_seconds_count',
   cpuUtilization: 'process_cpu_utilization_ratio',
   memoryUsage: 'process_memory_usage_bytes',

@@ -10,7 +10,9 @@
  *   instrumentation that does not set `error.type`); counted once either way;
  * - latency: bad = slower than the threshold, failed or not: the `le` bucket at the threshold
  *   (the in-process side gives both histograms a bucket boundary at each objective's threshold,
- *   so the count is exact) out of all events.
+ *   so the count is exact) out of all events. A service that exports no bucket at the threshold
+ *   (an older version, another instrumentation) gives no ratio, so no alert, rather than
+ *   "every request too slow": the recording is missing, which a dashboard shows.
  */
 import type { SloConfig } from '../config/index.js';
 import { promqlString, regexLiteral } from './prometheus-format.js';
@@ -66,7 +68,10 @@ export function sliErrorRatio(slo: Pick<SloConfig, 'indicator' | 'route'>, conte
   const all = rate(selector(counts, scope));
 
   if (slo.indicator.kind === 'latency') {
-    const buckets = slo.route !== undefined ? [M.httpDurationBucket] : [M.httpDurationBucket, M.operationDurationBucket];
+    // The operations' buckets are not in PROMETHEUS_METRICS (the threshold rules and the tests
+    // that check each name is exported do not use them): same histogram, so `_count` → `_bucket`.
+    const operationBuckets = M.operationDurationCount.replace(/_count$/, '_bucket');
+    const buckets = slo.route !== undefined ? [M.httpDurationBucket] : [M.httpDurationBucket, operationBuckets];
     return `1 - (${rate(selector(buckets, [...scope, leMatcher(slo.indicator.threshold)]))} / ${all})`;
   }
   // Each term `or vector(0)`: a sum over no series is empty, and empty + x is empty, so a service

@@ -68,7 +68,7 @@ describe('prometheus rules generator', () => {
   });
 
   it('metric names: OTel names as the Collector prometheus exporter exposes them', () => {
-    // A latency objective reads the duration buckets of operations too (slo-rules.ts).
+    // With an objective's rules too (slo-rules.ts): they read the same names.
     const config = parseConfig({ slos: [{ name: 'fast', objective: 0.99, indicator: { latency: { threshold: 0.25 } } }] });
     const { rules, slo } = generatePrometheusRules(config, { scrapeInterval: 15 });
     const text = [...rules, ...slo.groups.flatMap((g) => g.rules)].map((r) => r.expr).join('\n');
