@@ -622,7 +622,7 @@ export function monitoringConfigSchema(options: ParseOptions = {}) {
       everyTime<{ checkInterval?: unknown; slos?: unknown }>((c, ctx) => {
         // The alert windows scale with an objective's window; a window shorter than one check
         // could not be judged at all.
-        if (!positive(c.checkInterval) || !Array.isArray(c.slos)) return;
+        if (typeof c !== 'object' || c === null || !positive(c.checkInterval) || !Array.isArray(c.slos)) return;
         const interval = c.checkInterval;
         c.slos.forEach((slo: { window?: unknown } | undefined, i) => {
           const window = slo?.window;

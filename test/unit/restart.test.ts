@@ -150,9 +150,11 @@ describe('restart on the same store: SLO budgets', () => {
     const s = (await monitor.monitorService()).slos!.availability!;
     assert.equal(s.covered, 86_400, 'the whole window');
     // 5,756 stored checks in the last day (none in its last minute), and this check's (no
-    // requests); the window's start is rounded to the budget's 60 s slots (window / 1,440).
+    // requests). At the window's start: rounded to the budget's 60 s slots (up to 4 checks
+    // fewer), and where raw rows were already dropped, the 5-minute row of the bucket that holds
+    // the start counts whole (up to 20 checks more).
     const checks = s.total / 100;
-    assert.ok(checks >= 5_752 && checks <= 5_760, `${checks} checks in the window`);
+    assert.ok(checks >= 5_752 && checks <= 5_776, `${checks} checks in the window`);
     assert.equal(s.total - s.good, checks, 'one failure per stored check, none counted twice');
     assert.ok(Math.abs(s.budgetRemaining - 0.9) < 1e-9, `1 % errors of a 10 % budget: 90 % left (${s.budgetRemaining})`);
   });
