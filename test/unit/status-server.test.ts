@@ -11,6 +11,7 @@ import { MetricsHistory, type HistoryQuery, type HistoryRow } from '../../src/hi
 import { HistoryStore, histogramOf } from '../../src/history/store/index.js';
 import { rangeResolution } from '../../src/http/status-server.js';
 import { downsample } from '../../src/http/plot.js';
+import { renderPage } from '../../src/http/page.js';
 import { MonitoringLevel, type HealthMetrics, type SloStatus } from '../../src/model/index.js';
 import { close, listen, request, type Response } from '../../support/http.js';
 
@@ -850,6 +851,23 @@ describe('service level objectives on /health and the page', () => {
       await monitor.shutdown();
       await close(app.server);
     }
+  });
+
+  it('per service: a section for each service whose check computed objectives, named when the page shows several; names escaped', () => {
+    const now = Date.now();
+    const other = checkWithSlos('inventory', now, { '<b>odd</b>': sloStatus({ name: '<b>odd</b>', route: '/items/<id>' }) });
+    const { html } = renderPage({
+      serviceName: 'web', now, checkInterval: 60, retention: 86_400, shuttingDown: false, ready: { ready: true, status: 'ready' }, level: MonitoringLevel.INFO,
+      services: [
+        { serviceId: 'web', latest: checkWithSlos('web', now, undefined), history: [] },
+        { serviceId: 'inventory', latest: other, history: [] },
+      ],
+      firing: [], alertHistory: [], thresholds: {},
+    });
+    const sections = [...html.matchAll(/<section class="slos"[^>]*><h2>([^<]*)<\/h2>/g)].map((m) => m[1]);
+    assert.deepEqual(sections, ['Service level objectives · inventory'], 'none for the service without objectives');
+    assert.match(html, /data-slo="&#60;b&#62;odd&#60;\/b&#62;"><h3>&#60;b&#62;odd&#60;\/b&#62; <span class="meta asks">99\.9 % · 30 d · availability · route \/items\/&#60;id&#62;<\/span>/);
+    assert.doesNotMatch(html, /<b>odd|<id>/);
   });
 
   it('a long history draws each budget point as the lowest of its rows: a dip stays visible', () => {
