@@ -36,20 +36,19 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import { setRoute, startHealthMonitoring } from '../src/index.js';
+import { startHealthMonitoring } from '../src/index.js';
 import { AnomalyDetector, type AnomalyDetectorOptions } from '../src/evaluator/anomaly.js';
 import { AnomalyScorer } from '../src/evaluator/index.js';
 import { loadConfig } from '../src/config/index.js';
 import type { DerivedHealthMetrics } from '../src/model/index.js';
 import { formatSpread, median, spread } from './stats.js';
 import { prng } from '../support/random.js';
+import { BOOTSTRAP, formatPaired, shuffle } from './support/paired.js';
+import { OUTCOMES, ROUTES, startServiceLoad } from './support/service-load.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -72,43 +71,13 @@ const MEMORY_REPEATS = 3;
 const CHECK_WARMUP_ROUNDS = 80; // > the 64-check warm-up of `anomaly: true`: measured checks are judged
 const CHECK_ROUNDS = Math.max(20, Number(process.env.CHECK_ROUNDS ?? 400));
 const SCORER_BATCH = 200;
-const BOOTSTRAP = 4000;
 const GOAL_NS_PER_POINT = 5000;
 const GOAL_BYTES_PER_SERIES = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
-// Statistics: seeded PRNG, shuffle, bootstrap.
+// Statistics: seeded PRNG (shuffle and bootstrap: bench/support/paired.ts).
 
 const mulberry32 = prng;
-
-function shuffle<T>(xs: T[], rng: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
-
-/** Percentile-bootstrap 95 % interval of the median (rounds resampled with replacement). */
-function bootstrapMedian(values: readonly number[], rng: () => number): [number, number] {
-  const n = values.length;
-  const medians = new Float64Array(BOOTSTRAP);
-  const sample = new Array<number>(n);
-  for (let b = 0; b < BOOTSTRAP; b++) {
-    for (let i = 0; i < n; i++) sample[i] = values[Math.floor(rng() * n)]!;
-    medians[b] = median(sample);
-  }
-  medians.sort();
-  return [medians[Math.floor(0.025 * BOOTSTRAP)]!, medians[Math.ceil(0.975 * BOOTSTRAP) - 1]!];
-}
-
-/** `1.012 [0.998–1.020] (rounds 0.95–1.08)`: median, bootstrap 95 % CI, per-round range. */
-function formatPaired(values: readonly number[], rng: () => number, digits: number, signed = false): string {
-  const s = spread(values);
-  const [lo, hi] = bootstrapMedian(values, rng);
-  const f = (v: number): string => (signed && v >= 0 ? '+' : '') + v.toFixed(digits);
-  return `${f(s.median)} [${f(lo)}, ${f(hi)}] (rounds ${f(s.min)} to ${f(s.max)})`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Series.
@@ -365,16 +334,7 @@ function measureDetector(series: Series[], rng: () => number): DetectorResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Part 3: the check (load as in bench/check-cost.ts).
-
-const ROUTES = 50;
-const OUTCOMES = [
-  ['GET', 200],
-  ['GET', 404],
-  ['GET', 500],
-  ['POST', 201],
-] as const;
-const LOAD_CONCURRENCY = 16;
+// Part 3: the check (the load of bench/check-cost.ts: bench/support/service-load.ts).
 
 interface CheckResult {
   wallUs: Map<string, number[]>;
@@ -386,40 +346,7 @@ interface CheckResult {
 }
 
 async function measureCheck(series: Series[], rng: () => number): Promise<CheckResult> {
-  const server = http.createServer((req, res) => {
-    const match = /^\/api\/r(\d+)\/item\/\d+\?s=(\d+)$/.exec(req.url ?? '');
-    setRoute(req, match ? `/api/r${match[1]}/item/:id` : undefined);
-    req.resume();
-    res.statusCode = match ? Number(match[2]) : 404;
-    res.end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: LOAD_CONCURRENCY });
-  const requests: { method: string; path: string }[] = [];
-  for (let r = 0; r < ROUTES; r++) {
-    for (const [method, status] of OUTCOMES) requests.push({ method, path: `/api/r${r}/item/${r * 7 + 1}?s=${status}` });
-  }
-  const send = (method: string, p: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, method, path: p, agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  const load = async (): Promise<void> => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < requests.length) {
-        const { method, path: p } = requests[next++]!;
-        await send(method, p);
-      }
-    };
-    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
-  };
+  const { load, close } = await startServiceLoad();
 
   // Identical but for `anomaly`. Every monitor's reader receives every recording (the store
   // drains to all of them on any collect), so each check reports the same 200 series.
@@ -481,9 +408,7 @@ async function measureCheck(series: Series[], rng: () => number): Promise<CheckR
   if (Number.isNaN(sink)) console.error('NaN score');
 
   for (const m of monitors.values()) await m.shutdown();
-  agent.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
   return { wallUs, scorerColdUs, scorerHotUs, judged, requestsPerWindow, alerts };
 }
 

@@ -19,26 +19,15 @@
  *   ITERATIONS=500 npm run bench:check   (default 300, after 30 warm-up iterations)
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { setRoute, startHealthMonitoring } from '../src/index.js';
+import { startHealthMonitoring } from '../src/index.js';
 import { median } from './stats.js';
+import { OUTCOMES, ROUTES, startServiceLoad } from './support/service-load.js';
 
-const ROUTES = 50;
-/** Statuses per route, with the method that produces them. */
-const OUTCOMES = [
-  ['GET', 200],
-  ['GET', 404],
-  ['GET', 500],
-  ['POST', 201],
-] as const;
 const ITERATIONS = Math.max(10, Number(process.env.ITERATIONS ?? 300));
 const WARMUP = 30;
-const LOAD_CONCURRENCY = 16;
 
 class BareReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -76,43 +65,8 @@ function cgroupCpus(): string {
 }
 
 async function main(): Promise<void> {
-  // The service: 50 route templates, the status chosen by the request.
-  const server = http.createServer((req, res) => {
-    const match = /^\/api\/r(\d+)\/item\/\d+\?s=(\d+)$/.exec(req.url ?? '');
-    setRoute(req, match ? `/api/r${match[1]}/item/:id` : undefined);
-    req.resume();
-    res.statusCode = match ? Number(match[2]) : 404;
-    res.end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: LOAD_CONCURRENCY });
-
-  const requests: { method: string; path: string }[] = [];
-  for (let r = 0; r < ROUTES; r++) {
-    for (const [method, status] of OUTCOMES) requests.push({ method, path: `/api/r${r}/item/${r * 7 + 1}?s=${status}` });
-  }
-  const send = (method: string, path: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, method, path, agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  /** One request per series, LOAD_CONCURRENCY at a time. */
-  const load = async (): Promise<void> => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < requests.length) {
-        const { method, path } = requests[next++]!;
-        await send(method, path);
-      }
-    };
-    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
-  };
+  // The service (50 route templates, the status chosen by the request) and its load.
+  const { requests, load, close } = await startServiceLoad();
 
   // The monitor: otel-health's own MeterProvider with host metrics (the default). The loop's
   // interval is long so that it never takes a window from under the measured checks; alerts
@@ -171,9 +125,7 @@ async function main(): Promise<void> {
 
   await monitor.shutdown();
   await bareProvider.shutdown();
-  agent.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
 
   const cpus = os.cpus();
   console.log('check cost: monitor.monitorService() with host metrics, otel-health-created MeterProvider');
