@@ -163,7 +163,7 @@ describe('alertmanager sink', () => {
       instance: 'pod-1',
     });
     assert.equal(alertName('anomaly:response_time'), 'OtelHealthAnomaly');
-    assert.equal(alertName('slo:availability'), 'OtelHealthSlo');
+    assert.equal(alertName('slo:availability'), 'OtelHealthSloBurnRate');
     assert.equal(alertName('event_loop_delay'), 'OtelHealthEventLoopDelay');
     assert.equal(statusPageLink('http://0.0.0.0:8150', () => 'web-3'), 'http://web-3:8150/');
     assert.equal(statusPageLink('http://127.0.0.1:8150'), 'http://127.0.0.1:8150/');

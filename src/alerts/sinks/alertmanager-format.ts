@@ -4,8 +4,9 @@
  *
  * Labels are what Alertmanager deduplicates, groups, routes, silences and inhibits on, so they
  * hold only what stays the same for the whole incident and is the same on every replica:
- * `alertname` (the generated Prometheus rules' name, `OtelHealthErrorRate`, so one Alertmanager
- * config serves both), `service`, `rule`, `severity` (the level, lowercase like the generated
+ * `alertname` (the generated Prometheus rules' names, `OtelHealthErrorRate`,
+ * `OtelHealthSloBurnRate`, so one Alertmanager config serves both; `OtelHealthCheck` and
+ * `OtelHealthAnomaly` for the rules only the process has), `service`, `rule`, `severity` (the level, lowercase like the generated
  * rules), the part of the rule name after the colon as its own label (`check`, `series`, `slo`),
  * `instance` only when asked for, and the sink's static labels. What changes each check (value,
  * threshold, the message) goes in annotations: the latest sender's annotations win in
@@ -44,7 +45,7 @@ const ALERT_NAMES: Record<string, string> = {
 const FAMILIES: Record<string, { alertname: string; label: string }> = {
   check: { alertname: 'OtelHealthCheck', label: 'check' },
   anomaly: { alertname: 'OtelHealthAnomaly', label: 'series' },
-  slo: { alertname: 'OtelHealthSlo', label: 'slo' },
+  slo: { alertname: 'OtelHealthSloBurnRate', label: 'slo' },
 };
 
 /** `OtelHealthErrorRate`, `OtelHealthCheck`, …; an unknown rule `OtelHealth` + its name in PascalCase. */
