@@ -6,8 +6,11 @@
 // bad value.
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, get, serviceEnv, startService, writeServer, type Service } from '../fixtures/service.js';
+import { promisify } from 'node:util';
+import { DIST, ROOT, get, serviceEnv, startService, writeServer, type Service } from '../fixtures/service.js';
 import { startOtlpReceiver, type OtlpReceiver, otlpAttributes } from '../../support/otlp-receiver.js';
 import { startOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../../support/otlp-grpc-receiver.js';
 
@@ -193,4 +196,66 @@ describe('OTLP protocols end to end (child process, receivers in this process)',
     assert.match(service.stderr(), /OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: must be one of http\/protobuf, http\/json, grpc \(got "http"\)/);
     assert.equal((await get(service.port, '/')).status, 200, 'the service itself runs');
   });
+});
+
+// The built package: dist/index.js starts dist/otlp-worker.js, dist/index.cjs starts
+// dist/otlp-worker.cjs, each of which imports the stock exporter of the protocol at run time.
+// One child process per build, so that each starts its own worker.
+const NO_DIST =
+  ['index.js', 'index.cjs', 'otlp-worker.js', 'otlp-worker.cjs'].every((f) => existsSync(join(DIST, f)))
+    ? false
+    : 'dist/ is absent: run `npm run build` first (`npm test` builds before it tests)';
+
+/** Exports one metrics batch and one health.alert log record with the exporters of the build
+ * `load` imports (a CommonJS `node -e` script; import() reaches the ESM build); prints the results. */
+const exportScript = (load: string) => `
+const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+const { resourceFromAttributes } = require('@opentelemetry/resources');
+class R extends MetricReader { async onShutdown() {} async onForceFlush() {} }
+(async () => {
+  const { WorkerMetricExporter, WorkerLogRecordExporter } = await (${load});
+  const [protocol, metricsUrl, logsUrl, build] = process.argv.slice(1);
+  const reader = new R();
+  const provider = new MeterProvider({ readers: [reader] });
+  provider.getMeter('dist-check').createCounter('dist.requests', { unit: '{request}' }).add(2, { build });
+  const { resourceMetrics } = await reader.collect();
+  const metrics = new WorkerMetricExporter({ protocol, url: metricsUrl });
+  const logs = new WorkerLogRecordExporter({ protocol, url: logsUrl });
+  const m = await new Promise((r) => metrics.export(resourceMetrics, r));
+  const record = {
+    hrTime: [1700000000, 0], hrTimeObserved: [1700000000, 0], attributes: { 'health.alert.rule': 'error_rate' }, droppedAttributesCount: 0,
+    eventName: 'health.alert', severityNumber: 17, severityText: 'ERROR', body: 'dist check',
+    resource: resourceFromAttributes({ 'service.name': 'dist-check' }), instrumentationScope: { name: 'otel-health' },
+  };
+  const l = await new Promise((r) => logs.export([record], r));
+  await Promise.all([metrics.shutdown(), logs.shutdown()]);
+  console.log(JSON.stringify({ metrics: m.code, logs: l.code, error: String(m.error ?? l.error ?? '') }));
+})();
+`;
+
+describe('the built package sends each protocol (ESM and CommonJS builds)', { skip: NO_DIST }, () => {
+  const run = promisify(execFile);
+  for (const build of ['esm', 'cjs'] as const) {
+    test(`${build}: http/protobuf to a protobuf-only endpoint, and grpc`, async () => {
+      const script = exportScript(build === 'esm' ? `import(${JSON.stringify(join(DIST, 'index.js'))})` : `require(${JSON.stringify(join(DIST, 'index.cjs'))})`);
+      const receiver = await startOtlpReceiver({ accepts: 'protobuf' });
+      const grpcServer = await startOtlpGrpcReceiver();
+      try {
+        for (const [protocol, metricsUrl, logsUrl] of [
+          ['http/protobuf', `${receiver.url}/v1/metrics`, `${receiver.url}/v1/logs`],
+          ['grpc', grpcServer.url, grpcServer.url],
+        ] as const) {
+          const { stdout } = await run(process.execPath, ['-e', script, protocol, metricsUrl, logsUrl, build], { cwd: ROOT, env: serviceEnv({}) });
+          assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), { metrics: 0, logs: 0, error: '' }, `${build} ${protocol}: ${stdout}`);
+        }
+        assert.equal(otlpAttributes(receiver.metrics[0].resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].attributes).build, build);
+        assert.equal(receiver.logs[0].resourceLogs[0].scopeLogs[0].logRecords[0].eventName, 'health.alert');
+        assert.equal(grpcServer.metrics.length, 1);
+        assert.equal(grpcServer.logs[0].resourceLogs[0].scopeLogs[0].logRecords[0].eventName, 'health.alert');
+      } finally {
+        await receiver.close();
+        await grpcServer.close();
+      }
+    });
+  }
 });
