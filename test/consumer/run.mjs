@@ -346,12 +346,18 @@ async function checkTree(node, appDir, want, { upstreamPins = false } = {}) {
     const found = [...(versions.get(name) ?? [])];
     if (found.length !== 1 || found[0] !== version) issues.push(`${name}: want ${version}, npm ls has ${found.join(', ') || 'none'}`);
   }
-  // The packages otel-health itself uses (its peers) must be in the tree.
-  const own = JSON.parse(readFileSync(join(appDir, 'node_modules', 'otel-health', 'package.json'), 'utf8'));
-  for (const peer of Object.keys(own.peerDependencies ?? {})) if (!versions.has(peer)) issues.push(`${peer} (a peer of otel-health) is not installed`);
+  // The packages otel-health itself uses (its required peers) must be in the tree; the optional
+  // ones (the gRPC exporters) only when the app installed them.
+  for (const peer of requiredPeers(appDir)) if (!versions.has(peer)) issues.push(`${peer} (a peer of otel-health) is not installed`);
   if (issues.length > 0) throw problem(`npm ls: ${issues.length} problem(s)`, issues.join('\n'));
   if (nested.length > 0) return `none under otel-health; top-level copies one each; nested under an upstream exact pin (not otel-health's doing): ${nested.join(', ')}`;
   return `${versions.size} @opentelemetry/* packages, one copy each: ${[...versions].map(([n, s]) => `${n.slice('@opentelemetry/'.length)}@${[...s][0]}`).join(' ')}`;
+}
+
+/** otel-health's peer dependencies as installed in `appDir`, without those marked optional. */
+function requiredPeers(appDir) {
+  const own = JSON.parse(readFileSync(join(appDir, 'node_modules', 'otel-health', 'package.json'), 'utf8'));
+  return Object.keys(own.peerDependencies ?? {}).filter((name) => own.peerDependenciesMeta?.[name]?.optional !== true);
 }
 
 // ---- the apps ------------------------------------------------------------------------------------
@@ -646,7 +652,8 @@ async function noneCase({ node: major, line: expected, upstreamPins = false }, t
     if (name === '@opentelemetry/api') return `${major}.${minor}`;
     return major === 0 ? `0.${Math.floor(minor / 100)}xx` : `${major}.x`;
   };
-  const peers = Object.keys(JSON.parse(readFileSync(join(appDir, 'node_modules', 'otel-health', 'package.json'), 'utf8')).peerDependencies ?? {});
+  // npm installs the required peers itself, never the optional ones (the gRPC exporters).
+  const peers = requiredPeers(appDir);
   const want = Object.fromEntries(peers.filter((p) => LINES[expected].packages[p] !== undefined).map((p) => [p, family(p, LINES[expected].packages[p])]));
   await check(`${label}: npm picked the ${expected}.x line for otel-health's peers (${Object.entries(want).map(([n, f]) => `${n.slice('@opentelemetry/'.length)} ${f}`).join(', ')})`, () => {
     const versions = lsVersions(JSON.parse(execFileSync(node.bin, [npmCli(), 'ls', '--all', '--json'], { cwd: appDir, env: cleanEnv(node.bin), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 })));
