@@ -4,7 +4,7 @@
  * | path | answer |
  * |---|---|
  * | `/health/live` | 200 while the process answers (Kubernetes liveness) |
- * | `/health/ready` | 200, or 503 while an alert fires at ERROR or CRITICAL, or once shutdown began |
+ * | `/health/ready` | 200, or 503 while an alert (not an SLO alert) fires at ERROR or CRITICAL, or once shutdown began |
  * | `/health` | JSON: the latest HealthMetrics per service, the firing alerts, the check results; with the `slos` option, each objective's budget and burn rates (`slos`, with a `note` while the budget covers less than its window) |
  * | `/` | an HTML page: status, plots over the retained history (anomaly scores with the `anomaly` option), service level objectives (budget, burn rates, budget over time), alert timeline; with a store, `/?range=7d` and `/?range=30d` plot the store's finest tier that keeps the whole range (5-minute by default; anything else: 24 h) |
  *
@@ -190,7 +190,10 @@ export async function startStatusServer(monitor: HealthMonitor, options: StatusS
 
   const readiness = (): { ready: boolean; status: string; reason?: string } => {
     if (draining) return { ready: false, status: 'not ready', reason: 'shutting down' };
-    const level = highestLevel(monitor.firingAlerts());
+    // An SLO alert speaks of the service's error budget over hours or days: taking this instance
+    // out of its load balancer would not spend less of it, and a burn seen by every replica
+    // would take them all out at once.
+    const level = highestLevel(monitor.firingAlerts().filter((a) => !a.rule.startsWith('slo:')));
     if (READY_BLOCKING_LEVELS.has(level)) return { ready: false, status: 'not ready', reason: `unhealthy (${level})` };
     return { ready: true, status: 'ready' };
   };

@@ -17,7 +17,9 @@
  *
  * What the counts cover: from the first check the tracker saw (or the oldest row `seed` gave it,
  * from the persisted store), at most the objective's window: `covered` says how much, so a young
- * process without the store says its budget is that of its lifetime.
+ * process without the store says its budget is that of its lifetime. An alert window longer than
+ * that counts the time before as clean (same traffic, no errors): a young process's alerts need
+ * the same share of the budget burned as a long-running one's, not a share of its short life.
  *
  * Time is the checks' wall-clock timestamps (windows are periods of the calendar, the same
  * across restarts); a window with no event has no burn rate (nothing to judge), like
@@ -79,11 +81,16 @@ class ObjectiveState {
   status(now: number): SloStatus {
     const slo = this.slo;
     const allowed = 1 - slo.objective;
-    const burnRate = (e: { good: number; total: number }): number | undefined =>
-      e.total > 0 ? (e.total - e.good) / e.total / allowed : undefined;
+    const knownMs = Number.isFinite(this.since) ? Math.max(0, now - this.since) : 0;
+    // A window longer than what is known (a young process without the store) counts the time
+    // before as without errors at the same traffic: its error ratio is diluted by known / window.
+    // Otherwise the 6-hour and 3-day windows of a process a minute old would be a minute long,
+    // and one bad minute would page and open a ticket (bench/slo/RESULTS.md, young process).
+    const burnRate = (e: { good: number; total: number }, windowMs: number): number | undefined =>
+      e.total > 0 ? (((e.total - e.good) / e.total) * Math.min(1, knownMs / windowMs)) / allowed : undefined;
     const burnRates: BurnRateAlert[] = this.alerts.map(({ window, counts }) => {
-      const long = burnRate(counts.sum(now, window.longWindow * 1000));
-      const short = burnRate(counts.sum(now, window.shortWindow * 1000));
+      const long = burnRate(counts.sum(now, window.longWindow * 1000), window.longWindow * 1000);
+      const short = burnRate(counts.sum(now, window.shortWindow * 1000), window.shortWindow * 1000);
       const alert: BurnRateAlert = {
         alert: window.alert,
         level: window.level,
