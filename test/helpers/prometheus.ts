@@ -153,8 +153,16 @@ export interface PromSample {
   value: [number, string];
 }
 
-/** Poll an instant query until it returns at least one sample (recordings appear an evaluation after their inputs), or `timeoutMs` passes. */
-export async function waitForSamples(url: string, query: string, timeoutMs = 30_000): Promise<PromSample[]> {
+/**
+ * Poll an instant query until its samples satisfy `until` (default: at least one; recordings
+ * appear an evaluation after their inputs), or `timeoutMs` passes; returns the last answer.
+ */
+export async function waitForSamples(
+  url: string,
+  query: string,
+  timeoutMs = 30_000,
+  until: (samples: PromSample[]) => boolean = (samples) => samples.length > 0,
+): Promise<PromSample[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
@@ -164,7 +172,7 @@ export async function waitForSamples(url: string, query: string, timeoutMs = 30_
     };
     if (body.status !== 'success') assert.fail(`query ${query}: ${body.error}`);
     const result = body.data?.result ?? [];
-    if (result.length > 0 || Date.now() >= deadline) return result;
+    if (until(result) || Date.now() >= deadline) return result;
     await sleep(500);
   }
 }

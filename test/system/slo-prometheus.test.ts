@@ -14,6 +14,7 @@ import type { GroupAlertingRule, RecordingRule } from '../../src/rules/rule-grou
 import { leMatcher, leSpellings } from '../../src/rules/slo-indicator.js';
 import { SLO_ALERT_NAME } from '../../src/rules/slo-rules.js';
 import { recordOperation } from '../../src/instrumentation/manual.js';
+import { addDurationBounds } from '../../src/instrumentation/index.js';
 import { renderExposition } from '../fixtures/prom-exposition.js';
 import { startHarness, type Harness } from '../../support/metrics.js';
 import { close, listen } from '../../support/http.js';
@@ -228,6 +229,69 @@ describe('SLO rules: Sloth layout', () => {
   });
 });
 
+describe('SLO rules under promtool test rules: synthetic series, exact times', () => {
+  // Deterministic checks of the expressions on a simulated hour of clean traffic, then 10 %
+  // errors (5 a minute with error_type, 5 a minute 5xx without it), at a 1m scrape. Rule groups
+  // are evaluated in no fixed order, so an alert may trail its recordings by one evaluation: the
+  // times below leave that minute of slack.
+  // The workbook's detection time of the fast alert at 10 % errors is 8.64 min (1 h × 14.4 × 0.1 % / 10 %);
+  // here the clean traffic goes on beside the errors, so the ratio reaches 1.44 % after 8 min.
+  it('the ratios of both indicators, and the fast alert firing 7 to 11 min into 10 % errors', (t) => {
+    if (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status !== 0) {
+      if (process.env.CI) assert.fail('promtool is not installed; CI must install the Debian "prometheus" package');
+      return t.skip('promtool not installed (apt-get install -y prometheus)');
+    }
+    const { yaml } = sloRules(
+      {
+        slos: [
+          { name: 'availability', objective: 0.999 },
+          { name: 'latency', objective: 0.99, indicator: { latency: { threshold: 0.3 } }, levels: { fast: false, slow: false, ticket: false } },
+          { name: 'latency-1s', objective: 0.99, indicator: { latency: { threshold: 1 } }, levels: { fast: false, slow: false, ticket: false } },
+        ],
+      },
+      { scrapeInterval: 60 },
+    );
+    const count = 'http_server_request_duration_seconds_count{service_name="shop"';
+    const bucket = 'http_server_request_duration_seconds_bucket{service_name="shop"';
+    const ids = (slo: string, window: string) => `{sloth_id="shop-${slo}",sloth_service="shop",sloth_slo="${slo}",sloth_window="${window}"}`;
+    const firing = (severity: string) => `count(ALERTS{alertname="${SLO_ALERT_NAME}",alertstate="firing",severity="${severity}"})`;
+    const test = [
+      'rule_files: [rules.yml]',
+      'evaluation_interval: 1m',
+      'tests:',
+      '  - interval: 1m',
+      '    input_series:',
+      `      - { series: '${count},http_response_status_code="200"}', values: '0+90x180' }`,
+      `      - { series: '${count},http_response_status_code="500",error_type="500"}', values: '0x60 5+5x119' }`,
+      `      - { series: '${count},http_response_status_code="503"}', values: '0x60 5+5x119' }`,
+      // Latency buckets of the same requests: 80 a minute within 0.3 s; 95 within 1 s, spelled
+      // as Prometheus 3 stores it (le="1.0").
+      `      - { series: '${bucket},le="0.3"}', values: '0+80x180' }`,
+      `      - { series: '${bucket},le="1.0"}', values: '0+95x180' }`,
+      '    promql_expr_test:',
+      `      - { expr: 'round(slo:sli_error:ratio_rate5m{sloth_slo="availability"} * 1000)', eval_time: 2h, exp_samples: [{ labels: '${ids('availability', '5m')}', value: 100 }] }`,
+      `      - { expr: 'round(slo:sli_error:ratio_rate5m{sloth_slo="latency"} * 1000)', eval_time: 2h, exp_samples: [{ labels: '${ids('latency', '5m')}', value: 200 }] }`,
+      `      - { expr: 'round(slo:sli_error:ratio_rate5m{sloth_slo="latency-1s"} * 1000)', eval_time: 2h, exp_samples: [{ labels: '${ids('latency-1s', '5m')}', value: 50 }] }`,
+      `      - { expr: 'round(slo:current_burn_rate:ratio{sloth_slo="availability"})', eval_time: 2h, exp_samples: [{ labels: '{sloth_id="shop-availability",sloth_service="shop",sloth_slo="availability"}', value: 100 }] }`,
+      `      - { expr: '${firing('critical')}', eval_time: 50m, exp_samples: [] }`,
+      `      - { expr: '${firing('critical')}', eval_time: 67m, exp_samples: [] }`,
+      `      - { expr: '${firing('critical')}', eval_time: 71m, exp_samples: [{ labels: '{}', value: 1 }] }`,
+      `      - { expr: '${firing('error')}', eval_time: 2h, exp_samples: [{ labels: '{}', value: 1 }] }`,
+      '',
+    ].join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'otel-health-slo-promtool-test-'));
+    try {
+      writeFileSync(join(dir, 'rules.yml'), yaml);
+      writeFileSync(join(dir, 'test.yml'), test);
+      const r = spawnSync('promtool', ['test', 'rules', join(dir, 'test.yml')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `promtool test rules:\n${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /SUCCESS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SLO rules end to end: the page alert fires on a real Prometheus', () => {
   const skip = prometheusSkip;
   let harness: Harness | undefined;
@@ -240,10 +304,14 @@ describe('SLO rules end to end: the page alert fires on a real Prometheus', () =
   before(async () => {
     if (skip) return;
     assert.ok(prometheusInstalled, 'prometheus is not installed; CI must install the Debian "prometheus" package');
+    // What the monitor does for a latency objective: a bucket boundary at its threshold (0.3 s is
+    // not one of the default bounds).
+    addDurationBounds([0.3]);
     harness = startHarness({ http: { ignorePaths: ['/metrics'] } });
     app = createServer((req, res) => {
       res.statusCode = req.url === '/fail' ? 500 : 200;
-      res.end('x');
+      if (req.url === '/slow') setTimeout(() => res.end('x'), 350);
+      else res.end('x');
     });
     appUrl = `http://127.0.0.1:${await listen(app)}`;
     // The test's stand-in for the Collector's prometheus exporter (as in prometheus-rules.test.ts).
@@ -268,9 +336,9 @@ describe('SLO rules end to end: the page alert fires on a real Prometheus', () =
         ...NO_THRESHOLDS,
         slos: [
           { name: 'availability', objective: 0.99, window: 6 * 3600 },
-          // Never burns (responses take microseconds); its recording shows the `le` matchers
-          // find the exporter's buckets: a decimal bound and an integer one.
-          { name: 'latency', objective: 0.99, window: 6 * 3600, indicator: { latency: { threshold: 0.25 } } },
+          // Recordings only: they show the `le` matchers find the exporter's buckets, a bound
+          // added for the objective (0.3) and an integer one (1).
+          { name: 'latency', objective: 0.99, window: 6 * 3600, indicator: { latency: { threshold: 0.3 } }, levels: { fast: false, slow: false, ticket: false } },
           { name: 'latency-1s', objective: 0.99, window: 6 * 3600, indicator: { latency: { threshold: 1 } }, levels: { fast: false, slow: false, ticket: false } },
         ],
       }),
@@ -300,17 +368,22 @@ describe('SLO rules end to end: the page alert fires on a real Prometheus', () =
     assert.equal(page.labels.service_name, 'slo-svc');
     assert.equal(page.labels.sloth_id, 'slo-svc-availability');
     assert.equal(page.labels.sloth_window, undefined);
-    // The latency objectives never burn.
     assert.ok(!alerts.some((a) => a.labels.slo !== 'availability'), last);
     console.log(`# page alert fired ${((Date.now() - started) / 1000).toFixed(1)} s after the burst began`);
 
     const remaining = await waitForSamples(prometheus!.url, 'slo:period_error_budget_remaining:ratio{sloth_slo="availability"}');
     assert.equal(remaining.length, 1);
     assert.ok(Number(remaining[0]!.value[1]) < 0, `budget remaining ${remaining[0]!.value[1]}`);
-    for (const slo of ['latency', 'latency-1s']) {
-      const ratio = await waitForSamples(prometheus!.url, `slo:sli_error:ratio_rate6h{sloth_slo="${slo}"}`);
-      assert.equal(ratio.length, 1, `${slo}: no ratio (le matcher found no bucket?)`);
-      assert.equal(Number(ratio[0]!.value[1]), 0, `${slo}: ${ratio[0]!.value[1]}`);
-    }
+    // Three requests slower than 0.3 s (not than 1 s), once the series exist (rate() counts only
+    // increases between scrapes): over the objective's window they are bad at 0.3 s, none is at
+    // 1 s. No sample at all would mean the `le` matcher found no bucket.
+    await Promise.all([1, 2, 3].map(() => fetch(`${appUrl}/slow`).then((r) => r.arrayBuffer())));
+    const slow = await waitForSamples(prometheus!.url, 'slo:sli_error:ratio_rate6h{sloth_slo="latency"}', 30_000, (s) => s.some((x) => Number(x.value[1]) > 0));
+    assert.equal(slow.length, 1, 'latency: no ratio');
+    const share = Number(slow[0]!.value[1]);
+    assert.ok(share > 0 && share < 0.5, `latency: bad share ${share}`);
+    const none = await waitForSamples(prometheus!.url, 'slo:sli_error:ratio_rate6h{sloth_slo="latency-1s"}');
+    assert.equal(none.length, 1, 'latency-1s: no ratio');
+    assert.equal(Number(none[0]!.value[1]), 0);
   });
 });
