@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { ValueType } from '@opentelemetry/api';
+import { context, trace, TraceFlags, ValueType } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 // Transitive dependency of the exporters, used here as the reference serializer.
@@ -16,7 +16,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { alertLogRecord } from '../../src/alerts/log-record.js';
 import { ConfigError } from '../../src/model/index.js';
 import { configFromEnv, loadConfig, OTLP_PROTOCOL_VALUES } from '../../src/config/env.js';
@@ -67,9 +67,15 @@ function exportAsync<T>(exporter: { export(items: T, cb: (r: ExportResult) => vo
  * with units and attributes. */
 async function serviceMetrics(): Promise<ResourceMetrics> {
   const reader = new CollectingReader();
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'protocols-test' }), readers: [reader] });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'protocols-test' }),
+    readers: [reader],
+    views: [{ instrumentName: 'test.exp', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+  });
   const meter = provider.getMeter('otel-health-test', '1.2.3');
   const route = { 'http.route': '/checkout', 'http.request.method': 'GET' };
+  const exp = meter.createHistogram('test.exp', { unit: 's' });
+  for (const v of [0.001, 0.02, 0.02, 0.7]) exp.record(v, route);
   const duration = meter.createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.01, 0.1, 1] } });
   duration.record(0.003, route);
   duration.record(0.7, route);
@@ -100,14 +106,17 @@ async function manySeries(n: number): Promise<ResourceMetrics> {
 
 /** health.alert records as otel-health emits them (alerts/log-record.ts), read back from an
  * in-memory exporter so the test holds the SDK's own ReadableLogRecords. */
-function alertRecords(count = 1): ReadableLogRecord[] {
+function alertRecords(count = 1, withContext?: ReturnType<typeof context.active>): ReadableLogRecord[] {
   const memory = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'checkout' }),
     processors: [new SimpleLogRecordProcessor({ exporter: memory })],
   });
   const logger = provider.getLogger('otel-health', '0.1.0');
-  for (let i = 0; i < count; i++) logger.emit(alertLogRecord(tr('firing', T0 + i), 'checkout') as Parameters<typeof logger.emit>[0]);
+  for (let i = 0; i < count; i++) {
+    const record = alertLogRecord(tr('firing', T0 + i), 'checkout') as Parameters<typeof logger.emit>[0];
+    logger.emit(withContext === undefined ? record : { ...record, context: withContext });
+  }
   return memory.getFinishedLogRecords();
 }
 
@@ -139,6 +148,9 @@ function assertServiceMetrics(body: any): void {
   const heap = findMetric(body, 'test.heap');
   assert.equal(heap.unit, 'By');
   assert.equal(heap.gauge.dataPoints[0].asDouble, 1234.5);
+  const exp = findMetric(body, 'test.exp').exponentialHistogram.dataPoints[0];
+  assert.equal(exp.count, 4);
+  assert.equal(exp.positive.bucketCounts.reduce((a: number, b: number) => a + Number(b), 0), 4);
 }
 
 function assertAlertRecord(body: any): void {
@@ -231,14 +243,19 @@ describe('http/protobuf (the default) to a protobuf-only receiver', () => {
     await exporter.shutdown();
   });
 
-  it('the health.alert record, identical to the stock protobuf serialization', async () => {
+  it('the health.alert record, identical to the stock protobuf serialization (trace context included)', async () => {
     const exporter = new WorkerLogRecordExporter({ url: `${receiver.url}/v1/logs` });
-    const records = alertRecords();
+    const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+    const records = alertRecords(1, trace.setSpanContext(context.active(), spanContext));
     const start = receiver.logs.length;
     const result = await exportAsync(exporter, records);
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
     const body = receiver.logs[start];
     assertAlertRecord(body);
+    const [record] = logRecordsOf(body);
+    assert.equal(record.traceId, spanContext.traceId);
+    assert.equal(record.spanId, spanContext.spanId);
+    assert.equal(record.flags, 1);
     assert.deepEqual(body, decodeLogsRequest(ProtobufLogsSerializer.serializeRequest(records)!));
     await exporter.shutdown();
   });
