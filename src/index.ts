@@ -11,9 +11,13 @@ export {
   type AlertTransition,
   type CheckResult,
   type RuleName,
+  type SloStatus,
+  type SloEvents,
+  type BurnRateAlert,
+  type SloAlertName,
 } from './model/index.js';
 export { parseConfig, ConfigError, type MonitoringConfig, type MonitoringConfigInput } from './config/index.js';
-export type { StatusServerConfig } from './config/index.js';
+export type { StatusServerConfig, SloConfig, SloInput, SloIndicator } from './config/index.js';
 export {
   HealthMetricProducer,
   type HealthMetricProducerOptions,
@@ -28,7 +32,7 @@ export {
 } from './instrumentation/index.js';
 export { startStatusServer, statusServerOf, type StatusServer, type StatusServerOptions } from './http/index.js';
 export { WorkerMetricExporter, WorkerLogRecordExporter } from './otlp/index.js';
-export type { HistoryRow, AlertHistoryEntry } from './history/index.js';
+export type { HistoryRow, AlertHistoryEntry, SloBudgetSample } from './history/index.js';
 export {
   ALERT_EVENT_NAME,
   ALERT_DEFAULTS,
