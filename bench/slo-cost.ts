@@ -51,6 +51,7 @@ import { startHealthMonitoring } from '../src/index.js';
 import { deriveHealthMetrics, SloTracker } from '../src/evaluator/index.js';
 import { loadConfig, type SloInput } from '../src/config/index.js';
 import { getStore } from '../src/instrumentation/store.js';
+import { EXPLICIT_BUCKETS_SCOPE } from '../src/instrumentation/names.js';
 import { ExplicitHistogram, HTTP_DURATION_BOUNDS, mergeBounds } from '../src/instrumentation/aggregation/explicit-histogram.js';
 import { Series, type InstrumentDescriptor } from '../src/instrumentation/aggregation/instrument.js';
 import type { Alert, DerivedHealthMetrics } from '../src/model/index.js';
@@ -200,7 +201,7 @@ async function measureCheck(rng: () => number): Promise<CheckResult> {
       const reader = (monitors.get('slo') as unknown as { reader: { collectForHealth(): Promise<CollectionResult> } }).reader;
       captured = await reader.collectForHealth();
       explicitPoints = captured.resourceMetrics.scopeMetrics
-        .filter((s) => s.scope.name !== 'otel-health')
+        .filter((s) => s.scope.name === EXPLICIT_BUCKETS_SCOPE)
         .reduce((n, s) => n + s.metrics.reduce((k, m) => k + m.dataPoints.length, 0), 0);
     }
     // Once per round, after the checks: each step once (caches as a check leaves them), in random
@@ -349,6 +350,18 @@ function durations(medianSeconds: number, sigma: number, rng: () => number): Flo
   return values;
 }
 
+function recordInto(h: ExplicitHistogram, values: Float64Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) h.record(values[i]!);
+  return h.count;
+}
+
+/** A request's histogram work: Series.record buffers, and folds into both histograms every 64 values. */
+function recordSeries(s: Series, values: Float64Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) s.record(values[i]!);
+  s.flush();
+  return s.explicit!.count;
+}
+
 function measureRecord(rng: () => number): RecordResult {
   const withThreshold = mergeBounds(HTTP_DURATION_BOUNDS, [THRESHOLD]);
   if (withThreshold.length !== HTTP_DURATION_BOUNDS.length + 1) throw new Error(`${THRESHOLD} is already a default bound`);
@@ -367,51 +380,31 @@ function measureRecord(rng: () => number): RecordResult {
     valueType: ValueType.DOUBLE,
     bounds,
   });
-  type Variant = { name: string; run: (values: Float64Array, from: number, to: number) => number };
-  const histogramVariant = (name: string, bounds: readonly number[]): Variant => {
-    const h = new ExplicitHistogram(bounds);
-    return {
-      name,
-      run(values, from, to) {
-        for (let i = from; i < to; i++) h.record(values[i]!);
-        const c = h.count;
-        if (c > 1e7) h.reset();
-        return c;
-      },
-    };
-  };
-  const seriesVariant = (name: string, bounds: readonly number[]): Variant => {
-    const s = new Series(0, {}, descriptor(bounds));
-    return {
-      name,
-      run(values, from, to) {
-        for (let i = from; i < to; i++) s.record(values[i]!);
-        s.flush();
-        const c = s.explicit!.count;
-        if (c > 1e7) s.resetWindow();
-        return c;
-      },
-    };
-  };
+  // Data, not closures: every variant runs through the same two functions (one type feedback),
+  // on instances built afresh each round (no variant keeps one instance's placement in memory).
+  type Variant = { name: string; kind: 'histogram' | 'series'; bounds: readonly number[] };
+  const variants: Variant[] = [
+    { name: 'ExplicitHistogram.record, default bounds', kind: 'histogram', bounds: HTTP_DURATION_BOUNDS },
+    { name: 'ExplicitHistogram.record, default bounds (A/A twin)', kind: 'histogram', bounds: HTTP_DURATION_BOUNDS },
+    { name: 'ExplicitHistogram.record, + 0.3', kind: 'histogram', bounds: withThreshold },
+    { name: 'Series.record, default bounds', kind: 'series', bounds: HTTP_DURATION_BOUNDS },
+    { name: 'Series.record, default bounds (A/A twin)', kind: 'series', bounds: HTTP_DURATION_BOUNDS },
+    { name: 'Series.record, + 0.3', kind: 'series', bounds: withThreshold },
+  ];
   const nsPerValue = new Map<string, number[]>();
   let sink = 0;
   for (const [mixName, values] of mixes) {
-    const variants: Variant[] = [
-      histogramVariant('ExplicitHistogram.record, default bounds', HTTP_DURATION_BOUNDS),
-      histogramVariant('ExplicitHistogram.record, default bounds (A/A twin)', HTTP_DURATION_BOUNDS),
-      histogramVariant('ExplicitHistogram.record, + 0.3', withThreshold),
-      seriesVariant('Series.record, default bounds', HTTP_DURATION_BOUNDS),
-      seriesVariant('Series.record, default bounds (A/A twin)', HTTP_DURATION_BOUNDS),
-      seriesVariant('Series.record, + 0.3', withThreshold),
-    ];
     for (const v of variants) nsPerValue.set(`${mixName} | ${v.name}`, []);
     const chunk = RECORD_VALUES / RECORD_CHUNKS;
     for (let round = 0; round < 4 + RECORD_ROUNDS; round++) {
+      const histograms = new Map(variants.map((v) => [v.name, new ExplicitHistogram(v.bounds)]));
+      const series = new Map(variants.map((v) => [v.name, new Series(0, {}, descriptor(v.bounds))]));
       const ns = new Map(variants.map((v) => [v.name, [] as number[]]));
       for (let c = 0; c < RECORD_CHUNKS; c++) {
         for (const v of shuffle([...variants], rng)) {
           const t0 = process.hrtime.bigint();
-          sink += v.run(values, c * chunk, (c + 1) * chunk);
+          if (v.kind === 'histogram') sink += recordInto(histograms.get(v.name)!, values, c * chunk, (c + 1) * chunk);
+          else sink += recordSeries(series.get(v.name)!, values, c * chunk, (c + 1) * chunk);
           ns.get(v.name)!.push(Number(process.hrtime.bigint() - t0) / chunk);
         }
       }
