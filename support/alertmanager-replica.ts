@@ -10,6 +10,8 @@
  * - REPLICA_OPTIONS: JSON of further startHealthMonitoring options (thresholds, alert settings), optional;
  * - REPLICA_SELF_TRAFFIC=1: the replica sends itself requests (about 100/s); otherwise the
  *   caller sends them.
+ * - REPLICA_START_DELAY: ms to wait before monitoring starts, so that replicas' check clocks
+ *   have different phases, as replicas started at different times do (default 0).
  *
  * The server answers 500 to `/fail`, and to everything while the fault is on. IPC (the caller's
  * messages): `{ type: 'fault', on }` switches the fault; `{ type: 'stats' }` is answered with
@@ -55,6 +57,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
 
+  const startDelay = Number(env.REPLICA_START_DELAY ?? '0');
+  if (startDelay > 0) await new Promise((resolve) => setTimeout(resolve, startDelay));
   const options = JSON.parse(env.REPLICA_OPTIONS ?? '{}') as HealthMonitorOptions;
   const monitor = await startHealthMonitoring({
     serviceName: env.REPLICA_SERVICE ?? 'replica',

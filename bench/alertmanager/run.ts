@@ -13,8 +13,9 @@
  * same bursts on all three services at once. Every replica has two sinks on its default route: a
  * `webhook` straight to the harness (the direct way: each replica pages) and an `alertmanager`
  * sink to one Alertmanager (Debian's prometheus-alertmanager) running
- * collector-config/alertmanager.yml as committed (group_by [service, rule], group_wait 15s,
- * group_interval 30s), its receivers pointed at the harness. So both ways see the same
+ * collector-config/alertmanager.yml as committed (group_by [service, rule], group_wait 20s,
+ * group_interval 30s), its receivers pointed at the harness. Replicas start monitoring at random
+ * offsets within one check interval, so their check clocks have different phases. So both ways see the same
  * incidents, and the harness records when each notification arrives.
  *
  * Measured per incident and service: notifications that reached the harness directly (all
@@ -156,14 +157,18 @@ interface Note {
   t: number;
   /** About the error-rate alert. */
   relevant: boolean;
-  /** After it, the receiver knows of the error-rate alert firing on this service (for this way). */
+  /** It says the error-rate alert fires. */
   firing: boolean;
+  /** After it, the receiver knows of the error-rate alert firing on this service (this way; any receiver of Alertmanager's). */
+  anyFiring: boolean;
   said: string;
 }
 
 function notes(): Note[] {
   const out: Note[] = [];
   const directFiring = new Map<string, Map<string, boolean>>();
+  /** Alertmanager: per service, the last word of each receiver's group. */
+  const amFiring = new Map<string, Map<string, boolean>>();
   for (const a of [...arrivals].sort((x, y) => x.t - y.t)) {
     const parts = a.path.split('/').filter(Boolean);
     if (parts[0] === 'oh' && parts.length === 2) {
@@ -181,6 +186,7 @@ function notes(): Note[] {
         t: a.t,
         relevant: er.length > 0,
         firing: er.some((x) => x.state === 'firing'),
+        anyFiring: [...map.values()].some(Boolean),
         said: alerts.map((x) => `${x.rule === 'error_rate' ? '' : `${x.rule} `}${x.repeat === true ? 'repeat' : x.transition} ${x.level}`).join(', '),
       });
     } else if (parts[0] === 'am') {
@@ -190,12 +196,16 @@ function notes(): Note[] {
       const relevant = group.rule === 'error_rate';
       const firing = alerts.filter((x) => x.status === 'firing').map((x) => x.labels.severity);
       const resolved = alerts.filter((x) => x.status === 'resolved').map((x) => x.labels.severity);
+      const groups = amFiring.get(service) ?? new Map<string, boolean>();
+      amFiring.set(service, groups);
+      if (relevant) groups.set(parts[1] ?? '', firing.length > 0);
       out.push({
         service,
         way: 'alertmanager',
         t: a.t,
         relevant,
         firing: firing.length > 0,
+        anyFiring: [...groups.values()].some(Boolean),
         said: `${relevant ? '' : `${group.rule ?? '?'} `}${parts[1] ?? ''} ${a.body.status}: ${[firing.length ? `firing ${firing.join('+')}` : '', resolved.length ? `resolved ${resolved.join('+')}` : ''].filter(Boolean).join('; ')}`,
       });
     }
@@ -232,6 +242,8 @@ async function main(): Promise<void> {
         REPLICA_CHECK_INTERVAL: String(CHECK_INTERVAL),
         REPLICA_AM_URLS: am.url,
         REPLICA_WEBHOOK: `${receiverUrl}/oh/${name}`,
+        // Check clocks at random phases, as replicas started at different times have.
+        REPLICA_START_DELAY: String(Math.round(random() * CHECK_INTERVAL * 1000)),
         // The flap window (cooldown, 300 s by default) shorter than the time between bursts, so
         // each burst is its own incident for the in-process pipeline, on both ways alike.
         REPLICA_OPTIONS: JSON.stringify({ alerts: { cooldown: COOLDOWN } }),
@@ -341,7 +353,7 @@ function buildReport(r: { services: Service[]; bursts: Burst[]; machine: ReturnT
     }
   }
   const firstFiring = (ns: Note[]): Note | undefined => ns.find((n) => n.firing);
-  const resolvedAfter = (ns: Note[], first: Note | undefined): Note | undefined => (first === undefined ? undefined : ns.find((n) => n.t > first.t && !n.firing));
+  const resolvedAfter = (ns: Note[], first: Note | undefined): Note | undefined => (first === undefined ? undefined : ns.find((n) => n.t > first.t && !n.anyFiring));
 
   L.push('## Notifications per incident', '');
   L.push('Median (min–max) over the incidents; n = incidents. Direct: every POST of any replica about the alert (firing, escalated, de-escalated, resolved). Alertmanager: every notification of the group.', '');
@@ -356,7 +368,7 @@ function buildReport(r: { services: Service[]; bursts: Burst[]; machine: ReturnT
   L.push('');
 
   L.push('## Time to the page', '');
-  L.push('Seconds: median, p95 (nearest rank), n over the incidents. First: burst start → the first notification saying the alert fires (direct: the first replica to post). Resolve: burst end → Alertmanager\'s notification with nothing of the alert firing (direct: the last replica\'s resolve).', '');
+  L.push('Seconds: median, p95 (nearest rank), n over the incidents. First: burst start → the first notification saying the alert fires (direct: the first replica to post). Resolve: burst end → the Alertmanager notification after which no receiver\'s group of the alert is firing (direct: the last replica\'s resolve).', '');
   L.push('| replicas | direct: first | Alertmanager: first | Alertmanager: resolve | direct: last resolve |', '|---:|---|---|---|---|');
   const pooled = { direct: [] as number[], am: [] as number[], amResolve: [] as number[] };
   for (const service of r.services) {
