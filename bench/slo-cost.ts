@@ -6,7 +6,8 @@
  * variant twice), never one absolute time alone.
  *
  * 1. The check. Three monitors built by startHealthMonitoring identically (host metrics on,
- *    otel-health's own MeterProvider, alerts to a LoggerProvider without processors) but for
+ *    otel-health's own MeterProvider, alerts to a LoggerProvider without processors, the
+ *    default check interval, which sizes the rings, with their own loop stopped) but for
  *    `slos`: `slo` has SLOS below (availability 0.999; latency ≤ 0.3 s on every route; latency
  *    ≤ 0.3 s on one route), `none` and `none′` have none. A latency objective switches on, for
  *    the whole process, the explicit buckets the health readers' producers hand alongside their
@@ -70,7 +71,7 @@ const SLOS: SloInput[] = [
   { name: 'latency', objective: 0.99, indicator: { latency: { threshold: THRESHOLD } } },
   { name: 'route-latency', objective: 0.99, indicator: { latency: { threshold: THRESHOLD } }, route: routeTemplate(0) },
 ];
-const CHECK_INTERVAL = 15; // the default: the slots of the rings and the tracker steps' clock
+const CHECK_INTERVAL = 15; // the default: the monitors' check interval (it sizes the rings) and the tracker steps' clock
 const WARMUP_ROUNDS = 20;
 const ROUNDS = Math.max(20, Number(process.env.ROUNDS ?? 400));
 const STEP_BATCH = 50;
@@ -94,6 +95,8 @@ function parsedSlos(): ReturnType<typeof loadConfig>['slos'] {
 // Part 1: the check.
 
 interface CheckResult {
+  /** Alerts firing at each monitor's last check. */
+  firing: Map<MonitorName, string>;
   wallUs: Map<string, number[]>;
   /** process.cpuUsage() user + system over the check: all of the process's threads. */
   cpuUs: Map<string, number[]>;
@@ -113,15 +116,23 @@ async function measureCheck(rng: () => number): Promise<CheckResult> {
   const { load, close } = await startServiceLoad();
   // Identical but for `slos`. Every monitor's reader receives every recording (the store drains
   // to all of them on any collect), so each check reports the same 200 series.
-  const build = (slos: SloInput[] | undefined): ReturnType<typeof startHealthMonitoring> =>
-    startHealthMonitoring({
+  // The default check interval (it sizes the SLO rings), with the monitor's own loop stopped (a
+  // private timer) so that no check but the timed ones takes a window.
+  const build = async (slos: SloInput[] | undefined): ReturnType<typeof startHealthMonitoring> => {
+    const monitor = await startHealthMonitoring({
       serviceName: 'bench',
-      checkInterval: 3600,
+      checkInterval: CHECK_INTERVAL,
       hostMetrics: true,
       loggerProvider: new LoggerProvider(),
       startupMessage: false,
       ...(slos !== undefined ? { slos } : {}),
     });
+    const loop = monitor as unknown as { timer: NodeJS.Timeout | undefined };
+    if (loop.timer === undefined) throw new Error('the monitor has no loop timer to stop');
+    clearTimeout(loop.timer);
+    loop.timer = undefined;
+    return monitor;
+  };
   const monitors = new Map<MonitorName, Awaited<ReturnType<typeof startHealthMonitoring>>>([
     ['slo', await build(SLOS)],
     ['none', await build(undefined)],
@@ -240,12 +251,16 @@ async function measureCheck(rng: () => number): Promise<CheckResult> {
   if (Number.isNaN(sink)) console.error('NaN');
   const slos = JSON.stringify(
     Object.fromEntries(
-      Object.entries(monitors.get('slo')!.latest()!.slos ?? {}).map(([n, s]) => [n, { good: s.good, total: s.total, budgetRemaining: Number(s.budgetRemaining.toFixed(3)) }]),
+      Object.entries(monitors.get('slo')!.latest()!.slos ?? {}).map(([n, s]) => [
+        n,
+        { good: s.good, total: s.total, budgetRemaining: Number(s.budgetRemaining.toFixed(3)), burning: s.burnRates.filter((b) => b.burning).map((b) => b.alert) },
+      ]),
     ),
   );
+  const firing = new Map(MONITORS.map((m) => [m, monitors.get(m)!.latest()!.alerts.map((a) => `${a.rule} ${a.level}`).join(', ') || 'none'] as const));
   for (const m of monitors.values()) await m.shutdown();
   await close();
-  return { wallUs, cpuUs, requestsPerWindow, alerts, slos, steps, stepsCpu, explicitPoints };
+  return { firing, wallUs, cpuUs, requestsPerWindow, alerts, slos, steps, stepsCpu, explicitPoints };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,12 +522,13 @@ async function main(): Promise<void> {
   line(`## 1. The check with three objectives`);
   line();
   line(
-    `Three monitors from startHealthMonitoring (host metrics on, own MeterProvider), identical but for \`slos\`: slo (the objectives above), none and none′ (no \`slos\`). ` +
+    `Three monitors from startHealthMonitoring (host metrics on, own MeterProvider, checkInterval ${CHECK_INTERVAL} s with their loop stopped), identical but for \`slos\`: slo (the objectives above), none and none′ (no \`slos\`). ` +
       `${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up rounds; per round three phases in random order, \`getStore().explicitBucketsWanted\` set before each (on, on′: true; off: false), ` +
       `and in each phase every monitor, in random order, gets the load (${ROUTES} routes × ${OUTCOMES.length} statuses = ${ROUTES * OUTCOMES.length} series, one request each) then one timed monitorService(). ` +
       `Every reader receives every recording, so a check's window holds the ${ROUTES * OUTCOMES.length} series with the loads since that monitor's previous check (none@on: ${formatSpread(spread(check.requestsPerWindow), 0)} requests). ` +
       `Explicit points handed alongside per collect (flag on): ${check.explicitPoints}. slo's last check: ${check.slos}. ` +
-      `Alert transitions during the run: ${MONITORS.map((m) => `${m}: ${summarize(check.alerts.get(m)!)}`).join('; ')}. ` +
+      `Alert events during the run (the 'alert' event: transitions the pipeline's dedup stage let through): ${MONITORS.map((m) => `${m}: ${summarize(check.alerts.get(m)!)}`).join('; ')}. ` +
+      `Firing at the last check: ${MONITORS.map((m) => `${m}: ${check.firing.get(m)!}`).join('; ')}. ` +
       'Wall: performance.now() around monitorService(); CPU: process.cpuUsage() user + system over it (all threads of the process; less sensitive than wall time to the other processes taking the CPU).',
   );
   line();
