@@ -116,7 +116,7 @@ const MAX_IN_FLIGHT = 200;
 function startLoad(services: Service[], bursts: Burst[]): { stop(): void } {
   const t0 = performance.now();
   const inBurst = (now: number): boolean => bursts.some((b) => now >= b.start && now < b.end);
-  const targets = services.map((service) => ({ service, sent: 0, inFlight: 0, seq: 0, next: 0 }));
+  const targets = services.map((service) => ({ service, sent: 0, inFlight: 0, next: 0, seq: service.replicas.map(() => 0) }));
   const tick = (): void => {
     const now = performance.now();
     const due = Math.floor(((now - t0) / 1000) * RATE);
@@ -125,9 +125,12 @@ function startLoad(services: Service[], bursts: Burst[]): { stop(): void } {
       let n = Math.min(due - target.sent, 20);
       while (n-- > 0 && target.inFlight < MAX_IN_FLIGHT) {
         target.sent++;
-        const fail = burst && target.seq++ % 2 === 0;
-        if (!burst) target.seq = 0;
-        const replica = target.service.replicas[target.next++ % target.service.replicas.length]!;
+        const index = target.next++ % target.service.replicas.length;
+        const replica = target.service.replicas[index]!;
+        // Every second request *of each replica* fails: alternating over the service's stream
+        // would, with an even number of replicas, send every failure to half of them.
+        const fail = burst && target.seq[index]!++ % 2 === 0;
+        if (!burst) target.seq[index] = 0;
         target.service.sent++;
         if (fail) target.service.sentFail++;
         target.inFlight++;
