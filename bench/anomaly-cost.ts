@@ -49,6 +49,7 @@ import { formatSpread, median, spread } from './stats.js';
 import { prng } from '../support/random.js';
 import { BOOTSTRAP, formatPaired, shuffle } from './support/paired.js';
 import { OUTCOMES, ROUTES, startServiceLoad } from './support/service-load.js';
+import { fullGc, memoryUsed } from './support/memory.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -136,15 +137,8 @@ interface MemoryResult {
 }
 
 function memoryChild(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('the memory child needs node --expose-gc');
-  const fullGc = (): void => {
-    for (let i = 0; i < 4; i++) gc();
-  };
-  const used = (): { heap: number; arrays: number } => {
-    const m = process.memoryUsage();
-    return { heap: m.heapUsed, arrays: m.arrayBuffers };
-  };
+  fullGc();
+  const used = memoryUsed;
   const series = loadSeries();
   const scorerConfig = loadConfig({ anomaly: true }, {}).anomaly;
   if (scorerConfig === false) throw new Error('anomaly: true gave no configuration');

@@ -61,6 +61,7 @@ import { describeMachine, machineLines } from './machine.js';
 import { formatSpread, median, spread } from './stats.js';
 import { BOOTSTRAP, formatPaired, shuffle } from './support/paired.js';
 import { OUTCOMES, ROUTES, routeTemplate, startServiceLoad } from './support/service-load.js';
+import { fullGc, memoryUsed, totalBytes } from './support/memory.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -277,16 +278,9 @@ interface MemoryResult {
 }
 
 function memoryChild(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('the memory child needs node --expose-gc');
-  const fullGc = (): void => {
-    for (let i = 0; i < 4; i++) gc();
-  };
-  const used = (): { heap: number; arrays: number } => {
-    const m = process.memoryUsage();
-    return { heap: m.heapUsed, arrays: m.arrayBuffers };
-  };
-  const total = (m: { heap: number; arrays: number }): number => m.heap + m.arrays;
+  fullGc();
+  const used = memoryUsed;
+  const total = totalBytes;
   const objectives = parsedSlos();
   const per = MEMORY_N * objectives.length;
   // Inputs built before the baseline: one check's metrics per tracker.
