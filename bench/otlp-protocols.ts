@@ -34,11 +34,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ValueType } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { WorkerMetricExporter } from '../src/otlp/index.js';
 import type { OtlpProtocol } from '../src/otlp/export-protocol.js';
 import { getWorkerHost } from '../src/otlp/worker-host.js';
@@ -48,6 +47,7 @@ import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import { prng } from '../support/random.js';
 import { formatSpread, median, spread } from './stats.js';
 import { BOOTSTRAP, formatPaired, shuffle } from './support/paired.js';
+import { CollectingReader, exportAsync } from '../support/export.js';
 
 const ROUNDS = Math.max(10, Number(process.env.ROUNDS ?? 120));
 const WARMUP_ROUNDS = 10;
@@ -56,10 +56,6 @@ const ROUTES = 50;
 const STATUSES = [200, 201, 404, 500];
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 /** A service's metrics: 200 HTTP series plus runtime gauges, one collect per call. */
 function serviceMetrics(): () => Promise<ResourceMetrics> {
@@ -150,9 +146,6 @@ function ask(child: ChildProcess, msg: ToChild): Promise<FromChild> {
   return answer.then(([m]) => m);
 }
 
-function exportAsync(exporter: WorkerMetricExporter, rm: ResourceMetrics): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(rm, resolve));
-}
 
 function cgroupCpus(): string {
   try {

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { context, trace, TraceFlags, ValueType } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 // Transitive dependency of the exporters, used here as the reference serializer.
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
@@ -16,7 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { alertLogRecord } from '../../src/alerts/log-record.js';
 import { ConfigError } from '../../src/model/index.js';
 import { configFromEnv, loadConfig, OTLP_PROTOCOL_VALUES } from '../../src/config/env.js';
@@ -33,35 +32,14 @@ import { otlpAttributes, startOtlpReceiver } from '../../support/otlp-receiver.j
 import { startByteCountingProxy } from '../../support/byte-counting-proxy.js';
 import { captureOutput } from '../helpers/capture.js';
 import { tr, T0 } from '../helpers/alerts.js';
+import { CollectingReader, exportAsync, withEnv } from '../../support/export.js';
 
 // Each exporter reads the protocol variables when it is constructed; none is set here unless a
 // test sets it (the suite's environment must not choose for us).
 for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL']) delete process.env[name];
 
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
-function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  apply(env);
-  try {
-    return fn();
-  } finally {
-    apply(saved);
-  }
-}
 
-function exportAsync<T>(exporter: { export(items: T, cb: (r: ExportResult) => void): void }, items: T): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(items, resolve));
-}
 
 /** A service's metrics as the SDK collects them: a latency histogram, a counter and a gauge
  * with units and attributes. */

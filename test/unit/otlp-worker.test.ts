@@ -28,6 +28,7 @@ import { WorkerLogRecordExporter, WorkerMetricExporter, histogramAggregationFrom
 import { getWorkerHost, stripPreloadsFromNodeOptions } from '../../src/otlp/worker-host.js';
 import type { OtlpReceiver } from '../../support/otlp-receiver.js';
 import { startOtlpReceiver } from '../../support/otlp-receiver.js';
+import { CollectingReader, exportAsync, withEnv } from '../../support/export.js';
 
 // This file checks the worker's requests against the stock JSON serializer, field by field, so
 // its exporters send http/json; otlp-protocols.test.ts holds the same checks for http/protobuf
@@ -45,31 +46,8 @@ const onSocket = () => mainThreadClientRequests.push('net.client.socket');
 dc.subscribe('http.client.request.start', onRequest);
 dc.subscribe('net.client.socket', onSocket);
 
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
-/** Runs fn with some variables set (undefined: unset), then puts them back. */
-function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  apply(env);
-  try {
-    return fn();
-  } finally {
-    apply(saved);
-  }
-}
 
-function exportAsync<T>(exporter: { export(items: T, cb: (r: ExportResult) => void): void }, items: T): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(items, resolve));
-}
 
 function decodeJson(bytes: Uint8Array | undefined): any {
   assert.ok(bytes);
