@@ -45,27 +45,12 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** A YAML double-quoted scalar. */
-export function yamlString(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /**
- * A PromQL double-quoted string literal (a label matcher's value): backslash, quote and control
- * characters escaped as PromQL (Go) string syntax reads them, so a route such as `/a"b\c` is
- * matched as written.
+ * `value` in double quotes with backslash, quote and control characters escaped (`\n`, `\r`,
+ * `\t`, else `\xNN`): the escapes YAML's double-quoted scalars and PromQL's (Go's) string
+ * literals have in common, so one spelling serves both.
  */
-export function promqlString(value: string): string {
+function doubleQuoted(value: string): string {
   let out = '"';
   for (const ch of value) {
     const code = ch.codePointAt(0)!;
@@ -78,6 +63,19 @@ export function promqlString(value: string): string {
     else out += ch;
   }
   return out + '"';
+}
+
+/** A YAML double-quoted scalar. */
+export function yamlString(value: string): string {
+  return doubleQuoted(value);
+}
+
+/**
+ * A PromQL double-quoted string literal (a label matcher's value), so a route such as `/a"b\c`
+ * is matched as written.
+ */
+export function promqlString(value: string): string {
+  return doubleQuoted(value);
 }
 
 /** A regular expression (RE2) matching `text` literally. */
