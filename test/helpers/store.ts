@@ -67,3 +67,22 @@ export function tempDir(prefix = 'otel-health-store-'): { dir: string; remove: (
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A store at `storePath` whose history of `serviceId` starts `daysAgo` days ago: one check without
+ * requests that carries each objective's (empty) SLO events. A monitor started on it knows that
+ * much of its objectives' windows, so its alert windows are not diluted as a young process's are
+ * (evaluator/slo/slo-tracker.ts) and a few checks' errors can fire an SLO alert.
+ */
+export async function storeWithSloHistory(storePath: string, serviceId: string, objectives: readonly string[], daysAgo = 4): Promise<void> {
+  const { HistoryStore } = await import('../../src/history/store/index.js');
+  const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400 });
+  store.appendRow({
+    serviceId, timestamp: Date.now() - daysAgo * 86_400_000, windowSeconds: 15, status: 'unknown', level: MonitoringLevel.INFO,
+    requestCount: 0, operationCount: 0, requestRate: 0, errorCount: 0, errorRate: 0,
+    responseTime: { avg: 0, p50: 0, p95: 0, p99: 0, max: 0 }, connections: 0, checksFailed: 0, alertsFiring: 0,
+    sloEvents: Object.fromEntries(objectives.map((name) => [name, { good: 0, total: 0 }])),
+  });
+  await store.maintain(Date.now());
+  await store.close();
+}

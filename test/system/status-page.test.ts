@@ -20,6 +20,7 @@ import { MetricsHistory } from '../../src/history/index.js';
 import { HistoryStore, histogramOf } from '../../src/history/store/index.js';
 import { MonitoringLevel, type HealthMetrics, type SloStatus } from '../../src/model/index.js';
 import { close, listen, request } from '../../support/http.js';
+import { storeWithSloHistory } from '../helpers/store.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -416,20 +417,11 @@ test(
       res.end('x');
     });
     const appPort = await listen(app);
-    // A store whose history starts 4 days ago (a check without requests): the alert windows of a
-    // process younger than they are count the time before it as clean (slo-tracker.ts), so
-    // without it a few checks' errors would be diluted below the page's 14.4×.
+    // A store whose history starts 4 days ago: without it the alert windows of this young
+    // process would count the time before it as clean, and a few checks' errors would fire nothing.
     const storeDir = mkdtempSync(path.join(tmpdir(), 'otel-health-slo-page-'));
     const storePath = path.join(storeDir, 'health.store');
-    const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400 });
-    store.appendRow({
-      serviceId: 'billing', timestamp: Date.now() - 4 * 86_400_000, windowSeconds: 15, status: 'unknown', level: MonitoringLevel.INFO,
-      requestCount: 0, operationCount: 0, requestRate: 0, errorCount: 0, errorRate: 0,
-      responseTime: { avg: 0, p50: 0, p95: 0, p99: 0, max: 0 }, connections: 0, checksFailed: 0, alertsFiring: 0,
-      sloEvents: { availability: { good: 0, total: 0 } },
-    });
-    await store.maintain(Date.now());
-    await store.close();
+    await storeWithSloHistory(storePath, 'billing', ['availability']);
     const monitor = await startHealthMonitoring({
       store: { path: storePath },
       serviceName: 'billing',

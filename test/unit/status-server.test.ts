@@ -14,6 +14,7 @@ import { downsample } from '../../src/http/plot.js';
 import { renderPage } from '../../src/http/page.js';
 import { MonitoringLevel, type Alert, type HealthMetrics, type SloStatus } from '../../src/model/index.js';
 import { close, listen, request, type Response } from '../../support/http.js';
+import { storeWithSloHistory } from '../helpers/store.js';
 
 const TOKEN = 'a-status-token-of-32-characters!';
 
@@ -820,20 +821,11 @@ describe('service level objectives on /health and the page', () => {
 
   it('a real monitor: the numbers its checks computed, on /health and the page; the slo: alert firing with its burn rate', async () => {
     const app = await appServer();
-    // A store whose history starts 4 days ago (a check without requests): the alert windows of a
-    // process younger than they are count the time before it as clean (slo-tracker.ts), so
-    // without it a few checks' errors would be diluted and nothing would fire.
+    // A store whose history starts 4 days ago: without it the alert windows of this young
+    // process would count the time before it as clean, and a few checks' errors would fire nothing.
     const storeDir = mkdtempSync(path.join(os.tmpdir(), 'otel-health-slo-page-'));
     const storePath = path.join(storeDir, 'health.store');
-    const store = await HistoryStore.open({ path: storePath, metricsRetention: 86_400 });
-    store.appendRow({
-      serviceId: 'orders-api', timestamp: Date.now() - 4 * 86_400_000, windowSeconds: 15, status: 'unknown', level: MonitoringLevel.INFO,
-      requestCount: 0, operationCount: 0, requestRate: 0, errorCount: 0, errorRate: 0,
-      responseTime: { avg: 0, p50: 0, p95: 0, p99: 0, max: 0 }, connections: 0, checksFailed: 0, alertsFiring: 0,
-      sloEvents: { availability: { good: 0, total: 0 }, 'fast-enough': { good: 0, total: 0 } },
-    });
-    await store.maintain(Date.now());
-    await store.close();
+    await storeWithSloHistory(storePath, 'orders-api', ['availability', 'fast-enough']);
     const monitor = await startHealthMonitoring({
       ...quiet,
       serviceName: 'orders-api',
