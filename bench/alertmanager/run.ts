@@ -296,6 +296,16 @@ async function main(): Promise<void> {
   }
   load.stop();
   machine.loadAvgEnd = os.loadavg();
+  // Each replica's sink counters, and Alertmanager's own log, for the report.
+  const sinkStats: Record<string, unknown>[] = [];
+  for (const service of services) {
+    for (const r of service.replicas) {
+      const answer = r.child.waitFor((m) => ((m as { type?: string }).type === 'stats' ? (m as { sinks: Record<string, unknown> }).sinks : undefined), 10_000, `${r.child.name} stats`);
+      r.child.send({ type: 'stats' });
+      sinkStats.push({ replica: r.child.name, ...(await answer.catch((e: unknown) => ({ error: String(e) }))) });
+    }
+  }
+  const amLog = am.log().trim();
   for (const service of services) for (const r of service.replicas) r.child.send({ type: 'stop' });
   await Promise.all(services.flatMap((s) => s.replicas.map((r) => r.child.stop(10_000))));
   await am.stop();
@@ -304,7 +314,7 @@ async function main(): Promise<void> {
   receiver.close();
   agent.destroy();
 
-  const report = buildReport({ services, bursts, machine, amVersion: am.version, timings, wallS: (performance.now() - runStart) / 1000, loadStart });
+  const report = buildReport({ services, bursts, machine, amVersion: am.version, timings, wallS: (performance.now() - runStart) / 1000, loadStart, sinkStats, amLog });
   console.log(report);
   if (args.out) {
     writeFileSync(path.resolve(args.out), report);
@@ -317,7 +327,17 @@ async function main(): Promise<void> {
 }
 
 // ---------- report ----------
-function buildReport(r: { services: Service[]; bursts: Burst[]; machine: ReturnType<typeof describeMachine>; amVersion: string; timings: Record<string, string>; wallS: number; loadStart: number }): string {
+function buildReport(r: {
+  services: Service[];
+  bursts: Burst[];
+  machine: ReturnType<typeof describeMachine>;
+  amVersion: string;
+  timings: Record<string, string>;
+  wallS: number;
+  loadStart: number;
+  sinkStats: Record<string, unknown>[];
+  amLog: string;
+}): string {
   const all = notes();
   const rel = all.filter((n) => n.relevant);
   const s1 = (ms: number): string => (ms / 1000).toFixed(1);
@@ -408,6 +428,17 @@ function buildReport(r: { services: Service[]; bursts: Burst[]; machine: ReturnT
     L.push(`| ${x.service.replicas.length} | ${x.k + 1} | ${directCell} | ${x.viaAm.map((n) => `${rel0(n.t)} ${n.said}`).join('<br>') || '—'} |`);
   }
   L.push('');
+  L.push('## Sink counters at the end', '');
+  L.push('Per replica (`monitor.alerting.stats().sinks`): the direct webhook\'s sent / failed / dropped, and the alertmanager sink\'s alerts sent / failed / dropped / retries, re-sends, last error.', '');
+  L.push('| replica | direct sent/failed/dropped | alertmanager sent/failed/dropped/retries | re-sends | last error |', '|---|---|---|---:|---|');
+  for (const row of r.sinkStats as Array<{ replica: string; direct?: Record<string, number>; am?: Record<string, number | string>; error?: string }>) {
+    const d = row.direct;
+    const a = row.am;
+    L.push(
+      `| ${row.replica} | ${d ? `${d.sent}/${d.failed}/${d.dropped}` : row.error ?? '—'} | ${a ? `${a.sent}/${a.failed}/${a.dropped}/${a.retries}` : '—'} | ${a?.resends ?? '—'} | ${a?.lastError ?? d?.lastError ?? ''} |`,
+    );
+  }
+  L.push('', `Alertmanager's log (level warn): ${r.amLog === '' ? 'empty' : `\n\n\`\`\`\n${r.amLog.slice(-3000)}\n\`\`\``}`, '');
   const other = all.filter((n) => !n.relevant);
   L.push('## Other notifications', '');
   L.push(other.length === 0 ? 'None: no other rule notified.' : `${other.length} notifications of other rules (not counted above): ${[...new Set(other.map((n) => `${n.way} ${n.said}`))].slice(0, 10).join('; ')}`);
