@@ -57,7 +57,9 @@ export interface MemberStats {
 export class AlertmanagerMember {
   private readonly pending = new Map<string, AlertmanagerAlert>();
   private readonly counters: MemberStats;
-  private running: Promise<void> | undefined;
+  /** The delivery loop, while it runs (`draining`). */
+  private running: Promise<void> = Promise.resolve();
+  private draining = false;
 
   constructor(
     private readonly options: MemberOptions,
@@ -84,15 +86,23 @@ export class AlertmanagerMember {
       this.counters.dropped += dropped;
       this.deps.report(`[otel-health] alertmanager sink "${this.deps.sinkName}" (${this.counters.origin}): queue full (${this.options.queueSize}), ${this.counters.dropped} alert(s) dropped so far`);
     }
-    if (this.pending.size > 0) {
-      this.running ??= this.drain().finally(() => {
-        this.running = undefined;
-      });
+    if (this.pending.size > 0 && !this.draining) {
+      this.draining = true;
+      this.running = this.drain();
     }
   }
 
+  /**
+   * Deliver until the queue is empty. The loop says it stopped (`draining = false`) in the same
+   * synchronous step as it saw the queue empty: an alert queued in any later step starts a new
+   * loop, none can land in between and wait for the next enqueue.
+   */
   private async drain(): Promise<void> {
-    while (this.pending.size > 0 && !this.deps.closing.aborted) {
+    for (;;) {
+      if (this.pending.size === 0 || this.deps.closing.aborted) {
+        this.draining = false;
+        return;
+      }
       const batch: AlertmanagerAlert[] = [];
       for (const [key, alert] of this.pending) {
         if (batch.length >= this.options.maxBatch) break;
@@ -162,9 +172,9 @@ export class AlertmanagerMember {
     this.pending.clear();
   }
 
-  /** The delivery in flight, if any (flush waits for it). */
+  /** Resolves when the delivery loop in flight, if any, has emptied the queue (flush waits for it). */
   get idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.draining ? this.running : Promise.resolve();
   }
 
   stats(): MemberStats {
