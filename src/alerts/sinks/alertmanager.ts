@@ -39,6 +39,7 @@ import { realScheduler, type Scheduler } from '../clock.js';
 import type { Notification, NotifiedTransition, Sink, SinkStats } from '../stage.js';
 import { alertAnnotations, alertLabels, alertmanagerAlert, labelKey, type AlertmanagerAlert } from './alertmanager-format.js';
 import { AlertmanagerMember, type MemberStats } from './alertmanager-member.js';
+import { rateLimited, realSleep } from './http-attempt.js';
 
 /** An Alertmanager sink's settings: the parsed `alertmanager` sink definition, header values resolved. */
 export type AlertmanagerOptions = Omit<Extract<SinkConfig, { type: 'alertmanager' }>, 'type' | 'headers'> & {
@@ -79,22 +80,6 @@ interface FiringAlert {
   startsAt: number;
   /** The level its `severity` label says. */
   level: MonitoringLevel;
-}
-
-const realSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-
-function rateLimited(write: (message: string) => void, now: () => number): (message: string) => void {
-  let last = -Infinity;
-  return (message) => {
-    const t = now();
-    if (t - last < 60_000) return;
-    last = t;
-    write(message);
-  };
 }
 
 /** `http://0.0.0.0:8150` is no link for a person: this host's name instead of an any-address. */

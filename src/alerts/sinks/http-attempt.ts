@@ -1,9 +1,9 @@
 /**
  * One POST attempt of an HTTP sink, bounded by its own timeout, and what to do next: done, retry
  * (network errors, timeouts, 408, 429, 5xx; with the Retry-After of a 429/503) or give up (other
- * 4xx). The Alertmanager sink's members use it; the webhook sink has the same rules inline.
+ * 4xx). The webhook sink and the Alertmanager sink's members use it, with the helpers below:
+ * Retry-After parsing, an unref'd sleep and a rate-limited report.
  */
-import { parseRetryAfter } from './webhook.js';
 
 export interface AttemptOutcome {
   ok: boolean;
@@ -57,4 +57,29 @@ export async function postOnce(request: AttemptRequest): Promise<AttemptOutcome>
   const retry = status === 408 || status === 429 || status >= 500;
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), request.now) : undefined;
   return { ok: false, retry, error: `http ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+/** ms to wait from a Retry-After value, or undefined. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+
+export function rateLimited(write: (message: string) => void, now: () => number): (message: string) => void {
+  let last = -Infinity;
+  return (message) => {
+    const t = now();
+    if (t - last < 60_000) return;
+    last = t;
+    write(message);
+  };
 }

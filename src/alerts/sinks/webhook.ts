@@ -20,6 +20,9 @@
 import { checkWebhookUrl, type WebhookConfig } from '../../config/index.js';
 import type { Notification, Sink, SinkStats } from '../stage.js';
 import { notificationJson } from './format.js';
+import { parseRetryAfter, postOnce, rateLimited, realSleep, type AttemptOutcome } from './http-attempt.js';
+
+export { parseRetryAfter };
 
 /** A webhook sink's settings: the parsed `webhook` sink definition, with header values resolved. */
 export type WebhookOptions = Omit<WebhookConfig, 'type' | 'headers'> & {
@@ -50,31 +53,6 @@ export interface WebhookStats extends SinkStats {
   abandoned?: number;
   /** The last failure's kind: `http 500`, `timeout`, `network` (never a URL or header). */
   lastError?: string;
-}
-
-/** ms to wait from a Retry-After value, or undefined. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-const realSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-
-function rateLimited(write: (message: string) => void, now: () => number): (message: string) => void {
-  let last = -Infinity;
-  return (message) => {
-    const t = now();
-    if (t - last < 60_000) return;
-    last = t;
-    write(message);
-  };
 }
 
 export class WebhookSink implements Sink {
@@ -183,38 +161,16 @@ export class WebhookSink implements Sink {
     }
   }
 
-  private async attempt(body: string): Promise<{ ok: boolean; retry: boolean; error?: string; retryAfterMs?: number }> {
-    let response: Response;
-    // The attempt's own timer and controller, not AbortSignal.timeout inside AbortSignal.any:
-    // Node can collect such a timeout signal before it fires (nodejs/node#57736), and a receiver
-    // that hangs then holds the sink forever (seen once in CI: the hanging endpoint never timed out).
-    const attempt = new AbortController();
-    const timer = setTimeout(() => attempt.abort(new DOMException('timeout', 'TimeoutError')), this.options.timeout * 1000);
-    timer.unref();
-    const onClose = (): void => attempt.abort(new DOMException('closed', 'AbortError'));
-    this.closing.signal.addEventListener('abort', onClose, { once: true });
-    try {
-      response = await this.fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'otel-health', ...this.options.headers },
-        body,
-        signal: attempt.signal,
-        redirect: 'error',
-      });
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      return { ok: false, retry: true, error: name === 'TimeoutError' || name === 'AbortError' || attempt.signal.aborted ? 'timeout' : 'network' };
-    } finally {
-      clearTimeout(timer);
-      this.closing.signal.removeEventListener('abort', onClose);
-    }
-    // Free the connection; the body is not read.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.ok) return { ok: true, retry: false };
-    const status = response.status;
-    const retry = status === 408 || status === 429 || status >= 500;
-    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), this.now()) : undefined;
-    return { ok: false, retry, error: `http ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  private attempt(body: string): Promise<AttemptOutcome> {
+    return postOnce({
+      url: this.url,
+      body,
+      headers: this.options.headers,
+      timeoutMs: this.options.timeout * 1000,
+      closing: this.closing.signal,
+      fetch: this.fetch,
+      now: this.now(),
+    });
   }
 
   stats(): WebhookStats {
