@@ -33,7 +33,7 @@
  *   npm run bench:anomaly          (node --import tsx bench/anomaly-cost.ts)
  *   SEED=1 node --import tsx bench/anomaly-cost.ts
  */
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,7 +49,7 @@ import { formatSpread, median, spread } from './stats.js';
 import { prng } from '../support/random.js';
 import { BOOTSTRAP, formatPaired, shuffle } from './support/paired.js';
 import { OUTCOMES, ROUTES, startServiceLoad } from './support/service-load.js';
-import { fullGc, memoryUsed } from './support/memory.js';
+import { fullGc, memoryUsed, runMemoryChild } from './support/memory.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -454,12 +454,7 @@ async function main(): Promise<void> {
   const detector = measureDetector(series, rng);
   const tDetector = performance.now();
 
-  const child = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', fileURLToPath(import.meta.url), '--memory-child'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (child.status !== 0) throw new Error(`memory child failed (${child.status}): ${child.stderr}`);
-  const memory = JSON.parse(child.stdout) as MemoryResult;
+  const memory = runMemoryChild<MemoryResult>(import.meta.url);
   const tMemory = performance.now();
 
   const check = await measureCheck(series, rng);

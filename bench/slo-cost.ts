@@ -40,7 +40,7 @@
  *   node --import tsx bench/slo-cost.ts
  *   ROUNDS=200 SEED=1 node --import tsx bench/slo-cost.ts   (default 400 rounds of part 1)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,7 +61,7 @@ import { describeMachine, machineLines } from './machine.js';
 import { formatSpread, median, spread } from './stats.js';
 import { BOOTSTRAP, formatPaired, shuffle } from './support/paired.js';
 import { OUTCOMES, ROUTES, routeTemplate, startServiceLoad } from './support/service-load.js';
-import { fullGc, memoryUsed, totalBytes } from './support/memory.js';
+import { fullGc, memoryUsed, totalBytes, runMemoryChild } from './support/memory.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -470,12 +470,7 @@ async function main(): Promise<void> {
   const check = await measureCheck(rng);
   const tCheck = performance.now();
 
-  const child = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', fileURLToPath(import.meta.url), '--memory-child'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (child.status !== 0) throw new Error(`memory child failed (${child.status}): ${child.stderr}`);
-  const memory = JSON.parse(child.stdout) as MemoryResult;
+  const memory = runMemoryChild<MemoryResult>(import.meta.url);
   const tMemory = performance.now();
 
   const record = measureRecord(rng);
