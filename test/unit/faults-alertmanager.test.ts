@@ -8,11 +8,10 @@
 // uncaughtException or unhandledRejection. Every wait is on an event, bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, type HealthMetrics, type HealthMonitor, type Notification } from '../../src/index.js';
 import type { AlertmanagerStats } from '../../src/alerts/sinks/alertmanager.js';
-import { listen, close } from '../../support/http.js';
+import { countingReceiver } from '../helpers/counting-receiver.js';
 import { within } from '../helpers/time.js';
 import { collectUncaught } from '../helpers/uncaught.js';
 
@@ -37,37 +36,9 @@ function checkUntil(monitor: HealthMonitor, done: (m: HealthMetrics) => boolean)
   });
 }
 
-/** A member that never answers (`hang`) or answers 200; counts requests and those open. */
-async function memberServer(hang: boolean) {
-  let open = 0;
-  let maxOpen = 0;
-  let requests = 0;
-  let waiters: Array<() => void> = [];
-  const server = http.createServer((req, res) => {
-    requests++;
-    open++;
-    maxOpen = Math.max(maxOpen, open);
-    res.on('close', () => {
-      open--;
-      if (open > 0) return;
-      for (const wake of waiters) wake();
-      waiters = [];
-    });
-    req.resume();
-    if (!hang) req.on('end', () => res.writeHead(200).end());
-  });
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stats: () => ({ requests, open, maxOpen }),
-    noneOpen: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
-    close: () => close(server),
-  };
-}
-
 test('an Alertmanager member that never answers holds back only itself; shutdown aborts its request and counts what it abandoned', async () => {
-  const hanging = await memberServer(true);
-  const healthy = await memberServer(false);
+  const hanging = await countingReceiver({ hang: true });
+  const healthy = await countingReceiver({ atEnd: true });
   const got: Notification[] = [];
   let runs = 0;
   const monitor = await startHealthMonitoring({

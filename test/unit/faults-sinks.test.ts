@@ -11,10 +11,9 @@
 // events, not sleeps.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startHealthMonitoring, type HealthMetrics, type HealthMonitor, type Notification, type WebhookStats } from '../../src/index.js';
-import { listen, close } from '../../support/http.js';
+import { countingReceiver } from '../helpers/counting-receiver.js';
 import { within } from '../helpers/time.js';
 import { collectUncaught } from '../helpers/uncaught.js';
 
@@ -150,47 +149,11 @@ test('callback sinks that never settle, throw, reject or return garbage: checks 
   }
 });
 
-/**
- * A server that reads each request and never answers (`hang`) or answers 200 after `delayMs`.
- * Counts requests open (not yet answered or closed by the client); `noneOpen()` resolves when
- * none is. Connections are not what is counted: undici keeps a spare idle connection open for
- * its keep-alive timeout (4 s), unref'd, which holds nothing.
- */
-async function webhookServer(behaviour: { hang: true } | { delayMs: number }) {
-  let open = 0;
-  let maxOpen = 0;
-  let requests = 0;
-  let waiters: Array<() => void> = [];
-  const server = http.createServer((req, res) => {
-    requests++;
-    open++;
-    maxOpen = Math.max(maxOpen, open);
-    res.on('close', () => {
-      open--;
-      if (open > 0) return;
-      for (const wake of waiters) wake();
-      waiters = [];
-    });
-    req.resume();
-    if ('delayMs' in behaviour) {
-      const timer = setTimeout(() => res.end('late'), behaviour.delayMs);
-      res.on('close', () => clearTimeout(timer));
-    }
-  });
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    stats: () => ({ requests, open, maxOpen }),
-    noneOpen: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
-    close: () => close(server),
-  };
-}
-
 const QUEUE_SIZE = 2;
 
 test('webhook sinks to a receiver that never answers and one that answers after the timeout: bounded queue and requests, other sinks unaffected, shutdown leaves nothing open', async () => {
-  const hanging = await webhookServer({ hang: true });
-  const slow = await webhookServer({ delayMs: 600 });
+  const hanging = await countingReceiver({ hang: true }, '/hook');
+  const slow = await countingReceiver({ delayMs: 600 }, '/hook');
   const rec = recorder();
   // The hanging receiver's timeout is long: after shutdown() its request must be aborted, not
   // left open (an open request holds the process) until the timeout.
