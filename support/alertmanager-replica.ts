@@ -1,17 +1,22 @@
 /**
- * One replica of a service for the Alertmanager sink's system test and benchmark: a node:http
+ * One replica of a service for the Alertmanager sink's system test and the alert-latency
+ * benchmark (bench/alert-latency/, where every service process is one of these): a node:http
  * server on 127.0.0.1 monitored by otel-health, whose alerts go to an `alertmanager` sink and,
  * optionally, a direct `webhook` sink (the benchmark compares the two).
  *
  * Environment:
  * - REPLICA_SERVICE (service.name), REPLICA_CHECK_INTERVAL (seconds);
  * - REPLICA_AM_URLS: the Alertmanager members, comma-separated; REPLICA_RESEND_DELAY (seconds);
+ *   REPLICA_AM_DEFAULTS=1 keeps the sink's own timeout and backoff (a benchmark measures the sink
+ *   as shipped); otherwise they are cut to seconds, for a test that restarts Alertmanager;
  * - REPLICA_WEBHOOK: a direct webhook receiver (http on 127.0.0.1), optional;
  * - REPLICA_OPTIONS: JSON of further startHealthMonitoring options (thresholds, alert settings), optional;
  * - REPLICA_SELF_TRAFFIC=1: the replica sends itself requests (about 100/s); otherwise the
  *   caller sends them.
  * - REPLICA_START_DELAY: ms to wait before monitoring starts, so that replicas' check clocks
- *   have different phases, as replicas started at different times do (default 0).
+ *   have different phases, as replicas started at different times do (default 0);
+ * - the standard OTEL_* variables, read by otel-health as in any service (the benchmark sets
+ *   OTEL_METRICS_EXPORTER=prometheus on the processes its Prometheus instances scrape).
  *
  * The server answers 500 to `/fail`, and to everything while the fault is on. IPC (the caller's
  * messages): `{ type: 'fault', on }` switches the fault; `{ type: 'stats' }` is answered with
@@ -37,15 +42,9 @@ const webhook = env.REPLICA_WEBHOOK;
 async function main(): Promise<void> {
   const sinks: Record<string, NonNullable<NonNullable<HealthMonitorOptions['alerts']>['sinks']>[string]> = {};
   if (amUrls.length > 0) {
-    sinks.am = {
-      type: 'alertmanager',
-      url: amUrls,
-      resendDelay: Number(env.REPLICA_RESEND_DELAY ?? '60'),
-      // Short retries: an Alertmanager restarted by the test is back within seconds.
-      timeout: 2,
-      backoff: 0.2,
-      maxBackoff: 1,
-    };
+    // Short retries: an Alertmanager restarted by the test is back within seconds.
+    const retries = env.REPLICA_AM_DEFAULTS === '1' ? {} : { timeout: 2, backoff: 0.2, maxBackoff: 1 };
+    sinks.am = { type: 'alertmanager', url: amUrls, resendDelay: Number(env.REPLICA_RESEND_DELAY ?? '60'), ...retries };
   }
   if (webhook !== undefined && webhook !== '') sinks.direct = { type: 'webhook', url: webhook, allowHttp: true, timeout: 5 };
   let fault = false;
