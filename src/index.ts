@@ -55,6 +55,8 @@ export {
   type SinkConfig,
   type WebhookConfig,
   type WebhookStats,
+  type AlertmanagerConfig,
+  type AlertmanagerStats,
   type CallbackFn,
   type Silence,
   type SilenceInput,

@@ -1,7 +1,7 @@
 // The alert pipeline's public pieces.
 export { AlertPipeline, type AlertPipelineDeps, type AlertPipelineSnapshot, type AlertPipelineStats } from './pipeline.js';
 // The alerts configuration is parsed in config/ (one schema for every setting); re-exported here for the pipeline's users.
-export { ALERT_DEFAULTS, parseAlertsConfig, type AlertsPlan, type AlertsInput, type AlertsSettings, type SinkConfig, type WebhookConfig, type CallbackFn } from '../config/index.js';
+export { ALERT_DEFAULTS, parseAlertsConfig, type AlertsPlan, type AlertsInput, type AlertsSettings, type SinkConfig, type WebhookConfig, type AlertmanagerConfig, type CallbackFn } from '../config/index.js';
 export { sequence, fanOut, type Stage, type StageContext, type Notification, type NotifiedTransition, type Incident, type Sink, type SinkStats } from './stage.js';
 export { realScheduler, ManualScheduler, type Scheduler } from './clock.js';
 export { DedupStage, type DedupOptions } from './dedup.js';

@@ -7,6 +7,7 @@ export {
   type AlertMatcherConfig,
   type AlertsInput,
   type AlertsPlan,
+  type AlertmanagerConfig,
   type AlertsPlanOptions,
   type AlertsSettings,
   type CallbackFn,
