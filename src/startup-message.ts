@@ -76,7 +76,8 @@ export function ownedLogDestinations(plan: LogExportPlan): string[] {
 
 /**
  * Every sink alerts can reach (the default route's and each route's), described: the
- * `otel-log` sink as where its LoggerProvider sends records, webhooks with their host only.
+ * `otel-log` sink as where its LoggerProvider sends records, webhooks and Alertmanager members
+ * with their host only.
  */
 export function alertDestinations(plan: AlertsPlan, otelLog: readonly string[]): string[] {
   const out = new Set<string>();
@@ -94,6 +95,10 @@ export function alertDestinations(plan: AlertsPlan, otelLog: readonly string[]):
     if (sink?.type === 'webhook') {
       const host = hostOf((sink as { url?: string }).url);
       out.add(host !== undefined ? `webhook ${name} (${host})` : `webhook ${name}`);
+    } else if (sink?.type === 'alertmanager') {
+      // Every member, host only (the plan holds each member's alerts endpoint).
+      const hosts = (sink as { url: readonly string[] }).url.map(hostOf).filter((h) => h !== undefined);
+      out.add(hosts.length > 0 ? `alertmanager ${name} (${hosts.join(', ')})` : `alertmanager ${name}`);
     } else if (sink?.type === 'callback') out.add(`callback ${name}`);
     else out.add(name);
   }

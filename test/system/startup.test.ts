@@ -263,7 +263,7 @@ describe('start-up message', () => {
     assert.deepEqual(stderr, []);
   });
 
-  it('names the OTLP endpoint host, the user LoggerProvider and sinks from routes', async () => {
+  it('names the OTLP endpoint host, the user LoggerProvider and sinks from routes, Alertmanager members by host', async () => {
     const otlp = await withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:secret@collector.example:4318/base', OTEL_LOGS_EXPORTER: undefined, OTEL_METRICS_EXPORTER: 'none' }, () =>
       startupLines({ ...base, serviceName: 'otlp-svc' }),
     );
@@ -279,12 +279,13 @@ describe('start-up message', () => {
         sinks: {
           pager: { type: 'webhook', url: 'https://alerts.example/hook/TOKEN' },
           mine: { type: 'callback', fn: () => undefined },
+          am: { type: 'alertmanager', url: ['http://am-0.example:9093/base/', 'https://am-1.example'] },
         },
-        routes: [{ match: { level: 'CRITICAL' }, sinks: ['pager', 'otel-log'] }, { match: { rule: 'cpu' }, sink: 'mine' }],
+        routes: [{ match: { level: 'CRITICAL' }, sinks: ['pager', 'otel-log'] }, { match: { rule: 'cpu' }, sink: 'mine' }, { match: { level: 'ERROR' }, sink: 'am' }],
       },
     });
-    assert.match(routed.stdout[0]!, /alerts to your LoggerProvider, webhook pager \(alerts\.example\), callback mine(,|$)/);
-    assert.doesNotMatch(routed.stdout[0]!, /TOKEN|\/hook/, 'only the webhook host');
+    assert.match(routed.stdout[0]!, /alerts to your LoggerProvider, webhook pager \(alerts\.example\), callback mine, alertmanager am \(am-0\.example:9093, am-1\.example\)(,|$)/);
+    assert.doesNotMatch(routed.stdout[0]!, /TOKEN|\/hook|base/, 'only the hosts');
   });
 
   it('startupMessage: false and OTEL_HEALTH_STARTUP_MESSAGE=false turn it off; a bad value is a ConfigError naming it', async () => {
