@@ -777,7 +777,9 @@ function replicaSection(r: { lanes: Lane[] }, rel: Note[]): string[] {
     const f = first(ns);
     return f === undefined ? undefined : ns.find((n) => n.t > f.t && !n.active);
   };
-  const counts = [...new Set(incidents.map((x) => x.lane.processes.length))].sort((a, b) => a - b);
+  // An (a) lane has one process per otel-health system: one replica of the service judged here.
+  const replicas = (lane: Lane): number => (lane.scenario === 'r' ? lane.processes.length : 1);
+  const counts = [...new Set(incidents.map((x) => replicas(x.lane)))].sort((a, b) => a - b);
   const L: string[] = [];
   L.push(`## (r) Replicas: notifications per incident, each process's webhook vs the Alertmanager sink`, '');
   L.push(
@@ -792,7 +794,7 @@ function replicaSection(r: { lanes: Lane[] }, rel: Note[]): string[] {
   );
   const spreadOf = (values: number[], digits: number): string => formatSpread(spread(values), digits);
   for (const count of counts) {
-    const mine = incidents.filter((x) => x.lane.processes.length === count);
+    const mine = incidents.filter((x) => replicas(x.lane) === count);
     const times = (pick: (x: Incident) => number | undefined): number[] => mine.map(pick).filter((v): v is number => v !== undefined).map((ms) => ms / 1000);
     const firstAfter = (ns: Note[], burst: Burst): number | undefined => (first(ns) ? first(ns)!.t - burst.start : undefined);
     const resolveAfter = (ns: Note[], burst: Burst): number | undefined => (resolved(ns) ? resolved(ns)!.t - burst.end : undefined);
@@ -808,7 +810,7 @@ function replicaSection(r: { lanes: Lane[] }, rel: Note[]): string[] {
     const at = (n: Note): string => `+${s1(n.t - x.burst.start)}`;
     const d = x.direct;
     const directCell = d.length === 0 ? '—' : `${d.length}: ${at(d[0]!)} ${d[0]!.summary} … ${at(d.at(-1)!)} ${d.at(-1)!.summary}`;
-    L.push(`| ${x.lane.processes.length} | ${x.lane.name} | ${directCell} | ${x.viaAm.map((n) => `${at(n)} ${n.summary}`).join('<br>') || '—'} |`);
+    L.push(`| ${replicas(x.lane)} | ${x.lane.name} | ${directCell} | ${x.viaAm.map((n) => `${at(n)} ${n.summary}`).join('<br>') || '—'} |`);
   }
   L.push('');
   return L;
