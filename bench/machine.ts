@@ -23,8 +23,9 @@ export function describeMachine(repoRoot: string): Machine {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' (with uncommitted changes in src/ or bench/)';
+    // A benchmark's own earlier output (RESULTS*) is not code: only changed code makes the commit misleading.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench', 'support', ':(exclude,glob)**/RESULTS*'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    if (dirty) commit += ' (with uncommitted changes in src/, bench/ or support/)';
   } catch {
     // not a git checkout
   }
