@@ -49,7 +49,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
+import { freePort, startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
 import { Child, installCleanup, killAllChildren } from '../../support/children.js';
 import { describeMachine, machineLines } from '../machine.js';
 import { formatSpread, spread } from '../stats.js';
@@ -120,14 +120,6 @@ function tempDir(name: string): string {
   const d = mkdtempSync(path.join(os.tmpdir(), `otel-health-alert-latency-${name}-`));
   tempDirs.push(d);
   return d;
-}
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 function firstLine(cmd: string, argv: string[]): string {
