@@ -49,7 +49,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
+import { alertmanagerBinary, freePort, startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
 import { Child, installCleanup, killAllChildren } from '../../support/children.js';
 import { describeMachine, machineLines } from '../machine.js';
 import { formatSpread, spread } from '../stats.js';
@@ -417,7 +417,7 @@ async function main(): Promise<void> {
   const runStart = performance.now();
   const setupNotes = stopSystemdUnits();
   const promBin = findBinary(['prometheus']);
-  const amBin = findBinary(['prometheus-alertmanager', 'alertmanager']);
+  const amBin = alertmanagerBinary;
   if (!promBin || !amBin) {
     console.error('prometheus and alertmanager are needed: apt-get update && apt-get install -y prometheus prometheus-alertmanager');
     process.exit(2);
@@ -622,6 +622,17 @@ interface SinkStats {
 }
 
 // ---------- analysis and report ----------
+/** The first notification after which the receiver knows of the alert firing. */
+function firstFiring(ns: readonly Note[]): Note | undefined {
+  return ns.find((n) => n.active);
+}
+
+/** The notification after the first firing one after which the receiver knows of nothing firing. */
+function resolvedAfter(ns: readonly Note[]): Note | undefined {
+  const first = firstFiring(ns);
+  return first === undefined ? undefined : ns.find((n) => n.t > first.t && !n.active);
+}
+
 function buildReport(r: {
   lanes: Lane[];
   machine: ReturnType<typeof describeMachine>;
@@ -680,8 +691,8 @@ function buildReport(r: {
       const b = l.bursts[0]!;
       const ns = rel.filter((n) => n.lane === l.name && n.system === system && n.t >= b.start);
       const before = rel.filter((n) => n.lane === l.name && n.system === system && n.t < b.start).length;
-      const f = ns.find((n) => n.active);
-      const res = f ? ns.find((n) => n.t > f.t && !n.active) : undefined;
+      const f = firstFiring(ns);
+      const res = resolvedAfter(ns);
       if (f) first.push(f.t - b.start);
       if (res) resolve.push(res.t - b.end);
       count.push(ns.length);
@@ -764,11 +775,6 @@ function replicaSection(r: { lanes: Lane[] }, rel: Note[]): string[] {
       const mine = (system: SystemId): Note[] => rel.filter((n) => n.lane === lane.name && n.system === system && n.t >= burst.start);
       return { lane, burst, direct: mine(direct), viaAm: mine(viaAm) };
     });
-  const first = (ns: Note[]): Note | undefined => ns.find((n) => n.active);
-  const resolved = (ns: Note[]): Note | undefined => {
-    const f = first(ns);
-    return f === undefined ? undefined : ns.find((n) => n.t > f.t && !n.active);
-  };
   // An (a) lane has one process per otel-health system: one replica of the service judged here.
   const replicas = (lane: Lane): number => (lane.scenario === 'r' ? lane.processes.length : 1);
   const counts = [...new Set(incidents.map((x) => replicas(x.lane)))].sort((a, b) => a - b);
@@ -788,9 +794,15 @@ function replicaSection(r: { lanes: Lane[] }, rel: Note[]): string[] {
   for (const count of counts) {
     const mine = incidents.filter((x) => replicas(x.lane) === count);
     const times = (pick: (x: Incident) => number | undefined): number[] => mine.map(pick).filter((v): v is number => v !== undefined).map((ms) => ms / 1000);
-    const firstAfter = (ns: Note[], burst: Burst): number | undefined => (first(ns) ? first(ns)!.t - burst.start : undefined);
-    const resolveAfter = (ns: Note[], burst: Burst): number | undefined => (resolved(ns) ? resolved(ns)!.t - burst.end : undefined);
-    const notified = (pick: (x: Incident) => Note[]): string => `${mine.filter((x) => first(pick(x)) !== undefined).length}/${mine.length}`;
+    const firstAfter = (ns: Note[], burst: Burst): number | undefined => {
+      const f = firstFiring(ns);
+      return f === undefined ? undefined : f.t - burst.start;
+    };
+    const resolveAfter = (ns: Note[], burst: Burst): number | undefined => {
+      const res = resolvedAfter(ns);
+      return res === undefined ? undefined : res.t - burst.end;
+    };
+    const notified = (pick: (x: Incident) => Note[]): string => `${mine.filter((x) => firstFiring(pick(x)) !== undefined).length}/${mine.length}`;
     L.push(
       `| ${count} | ${mine.length} (notified: direct ${notified((x) => x.direct)}, Alertmanager ${notified((x) => x.viaAm)}) | ${spreadOf(mine.map((x) => x.direct.length), 0)} | ${spreadOf(mine.map((x) => x.direct.filter((n) => n.says).length), 0)} | ${spreadOf(mine.map((x) => x.viaAm.length), 0)} | ${spreadOf(mine.map((x) => x.viaAm.filter((n) => n.says).length), 0)} | ` +
         `${spreadOf(times((x) => firstAfter(x.direct, x.burst)), 1)} | ${spreadOf(times((x) => firstAfter(x.viaAm, x.burst)), 1)} | ${spreadOf(times((x) => resolveAfter(x.direct, x.burst)), 1)} | ${spreadOf(times((x) => resolveAfter(x.viaAm, x.burst)), 1)} |`,
